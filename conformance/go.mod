@@ -1,0 +1,3 @@
+module github.com/fastsio/fastsio/conformance
+
+go 1.26.8

@@ -1,0 +1,3 @@
+module github.com/fastsio/fastsio/tools
+
+go 1.26.8
