@@ -17,10 +17,16 @@ echo "== gofmt"
 bad=$(gofmt -l $(git ls-files -co --exclude-standard -- '*.go') || true)
 if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
 
+echo "== installing staticcheck (pinned)"
+GOBIN="$root/.cache/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+staticcheck="$root/.cache/bin/staticcheck"
+
 fail=0
 for m in "${modules[@]}"; do
   echo "== $m: go vet"
   (cd "$m" && go vet ./...) || fail=1
+  echo "== $m: staticcheck"
+  (cd "$m" && "$staticcheck" ./...) || fail=1
   echo "== $m: go test -race"
   (cd "$m" && go test -race -count=1 -timeout 20m ./...) || fail=1
 done
