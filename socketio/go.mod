@@ -1,3 +1,18 @@
 module github.com/fastsio/fastsio/socketio
 
 go 1.26.8
+
+require (
+	github.com/fasthttp/websocket v1.5.12
+	github.com/fastsio/fastsio/engineio v0.0.0-00010101000000-000000000000
+	github.com/fastsio/fastsio/socketio-parser v0.0.0-00010101000000-000000000000
+	github.com/valyala/fasthttp v1.78.0
+)
+
+require (
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/molecule-man/go-brrr v1.3.1 // indirect
+	github.com/savsgio/gotils v0.0.0-20240704082632-aef3928b8a38 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+)

@@ -1,0 +1,634 @@
+package engineio
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
+
+	"github.com/fastsio/fastsio/engineio/internal/sid"
+	"github.com/fastsio/fastsio/engineio/internal/wsconn"
+	"github.com/fastsio/fastsio/engineio/packet"
+)
+
+// Request is the handshake request of a session, copied out of fasthttp's
+// RequestCtx (which must not be kept). Treat it as read-only.
+type Request struct {
+	Method     string
+	URL        string      // request URI as received: path and query
+	Query      url.Values  // parsed query
+	Header     http.Header // all request headers, canonical keys
+	RemoteAddr string      // "ip:port" of the peer
+	Secure     bool        // TLS
+	XDomain    bool        // an Origin header is present
+	Time       time.Time   // when the handshake arrived
+}
+
+func newRequest(ctx *fasthttp.RequestCtx) *Request {
+	r := &Request{
+		Method:     string(ctx.Method()),
+		URL:        string(ctx.RequestURI()),
+		Query:      url.Values{},
+		Header:     http.Header{},
+		RemoteAddr: ctx.RemoteAddr().String(),
+		Secure:     ctx.IsTLS(),
+		Time:       ctx.Time(),
+	}
+	for k, v := range ctx.QueryArgs().All() {
+		key := string(k)
+		r.Query[key] = append(r.Query[key], string(v))
+	}
+	for k, v := range ctx.Request.Header.All() {
+		r.Header.Add(string(k), string(v))
+	}
+	r.XDomain = r.Header.Get("Origin") != ""
+	return r
+}
+
+// Server is an engine.io 1.8.3-compatible server. Its methods are safe for
+// concurrent use; OnConnection must be set before serving.
+type Server struct {
+	cfg      config
+	prefix   []byte
+	upgrader websocket.Upgrader
+	epoch    time.Time
+	onConn   atomic.Pointer[func(*Socket)]
+
+	mu       sync.Mutex
+	sessions map[string]*Socket
+	conns    map[net.Conn]struct{} // hijacked WebSocket connections
+	closed   bool
+	active   int // goroutines started by the server (flushers, standalone readers)
+	live     int // sessions whose OnClose has not returned yet
+	done     chan struct{}
+	fs       *fasthttp.Server
+	clients  atomic.Int64
+}
+
+// NewServer validates opts (nil means all defaults) and returns a Server.
+func NewServer(opts *Options) (*Server, error) {
+	cfg, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		prefix:   []byte(cfg.prefix),
+		epoch:    time.Now(),
+		sessions: map[string]*Socket{},
+		conns:    map[net.Conn]struct{}{},
+		done:     make(chan struct{}),
+	}
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:    wsReadBufferSize,
+		WriteBufferSize:   wsWriteBufferSize,
+		WriteBufferPool:   &wsconn.BufferPool{},
+		EnableCompression: cfg.pmd,
+		CheckOrigin:       func(*http.Request) bool { return true }, // AllowRequest decides
+	}
+	return s, nil
+}
+
+func newIDGenerator() func() string {
+	g := new(sid.Generator)
+	return g.New
+}
+
+// now is the server's monotonic clock in nanoseconds.
+func (s *Server) now() int64 { return int64(time.Since(s.epoch)) }
+
+// OnConnection sets the handler called for every new session, before its
+// first message is delivered (register Socket handlers in it). For a polling
+// handshake it runs before the handshake response is sent.
+func (s *Server) OnConnection(fn func(*Socket)) { s.onConn.Store(&fn) }
+
+// ClientsCount returns the number of open sessions.
+func (s *Server) ClientsCount() int { return int(s.clients.Load()) }
+
+// Handler is a fasthttp.RequestHandler for the engine.io endpoint: mount it
+// on a router for Path and everything below. Requests whose URL does not
+// start with Path+"/" get 404.
+func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
+	if !bytes.HasPrefix(ctx.RequestURI(), s.prefix) {
+		ctx.Error("Not Found", fasthttp.StatusNotFound)
+		return
+	}
+	s.handle(ctx, false)
+}
+
+// Serve serves engine.io on ln with a fasthttp.Server of its own (other
+// paths get 501, as engine.io's listen()) until Close; it returns
+// ErrServerClosed after Close.
+func (s *Server) Serve(ln net.Listener) error {
+	limit := s.cfg.maxBuffer + 1
+	if limit > 1<<30 {
+		limit = 1 << 30
+	}
+	fs := &fasthttp.Server{
+		Handler: func(ctx *fasthttp.RequestCtx) {
+			if !bytes.HasPrefix(ctx.RequestURI(), s.prefix) {
+				if isUpgrade(ctx) {
+					dropConnection(ctx) // engine.io destroys foreign upgrades (after 1 s)
+					return
+				}
+				ctx.Error("Not Implemented", fasthttp.StatusNotImplemented)
+				return
+			}
+			s.handle(ctx, true)
+		},
+		NoDefaultServerHeader: true,
+		MaxRequestBodySize:    int(limit),
+		// A polling client makes a request at least every pingInterval;
+		// keep-alive connections idle for longer are gone.
+		IdleTimeout:       s.cfg.pingInterval + s.cfg.pingTimeout,
+		KeepHijackedConns: true,
+		CloseOnShutdown:   true,
+		Logger:            slogLogger{s.cfg.log},
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	if s.fs != nil {
+		s.mu.Unlock()
+		return errServing
+	}
+	s.fs = fs
+	s.mu.Unlock()
+	err := fs.Serve(ln)
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrServerClosed
+	}
+	return err
+}
+
+var errServing = errors.New("engineio: Serve called twice")
+
+// ListenAndServe listens on the TCP address addr and calls Serve.
+func (s *Server) ListenAndServe(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+type slogLogger struct {
+	l interface{ Debug(string, ...any) }
+}
+
+func (l slogLogger) Printf(format string, args ...any) {
+	l.l.Debug("engineio: fasthttp: " + fmt.Sprintf(format, args...))
+}
+
+// Close shuts the server down gracefully: new handshakes are refused, every
+// session is closed ("forced close"; parked GETs get a close packet,
+// WebSockets a close frame), the own listener (Serve) is closed, and Close
+// waits until every session's OnClose has returned and every goroutine the
+// server started has ended. If ctx ends first, the remaining connections are
+// closed hard and ctx's error is returned once they have ended.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	socks := make([]*Socket, 0, len(s.sessions))
+	for _, sock := range s.sessions {
+		socks = append(socks, sock)
+	}
+	fs := s.fs
+	s.checkDoneLocked()
+	s.mu.Unlock()
+
+	for _, sock := range socks {
+		sock.mu.Lock()
+		sock.closeLocked(true)
+		sock.unlock()
+	}
+	var err error
+	if fs != nil {
+		err = fs.ShutdownWithContext(ctx)
+	}
+	select {
+	case <-s.done:
+		return err
+	case <-ctx.Done():
+	}
+	// Out of time: close what is left hard; readers and flushers then end
+	// promptly.
+	s.mu.Lock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+	for _, sock := range s.sessions {
+		sock.mu.Lock()
+		sock.finishLocked(ReasonForcedClose)
+		sock.unlock()
+	}
+	s.mu.Unlock()
+	<-s.done
+	return ctx.Err()
+}
+
+func (s *Server) checkDoneLocked() {
+	if s.closed && s.active == 0 && s.live == 0 && len(s.conns) == 0 {
+		select {
+		case <-s.done:
+		default:
+			close(s.done)
+		}
+	}
+}
+
+// goTracked runs f on a new goroutine that Close waits for; false if the
+// server is closed and has nothing left to wait for.
+func (s *Server) goTracked(f func()) bool {
+	s.mu.Lock()
+	if s.closed && s.active == 0 && s.live == 0 && len(s.conns) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	s.active++
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			s.active--
+			s.checkDoneLocked()
+			s.mu.Unlock()
+		}()
+		f()
+	}()
+	return true
+}
+
+// trackConn registers (add) or forgets a hijacked connection.
+func (s *Server) trackConn(c net.Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closed && len(s.conns) == 0 && s.active == 0 && s.live == 0 {
+			return false
+		}
+		s.conns[c] = struct{}{}
+		return true
+	}
+	delete(s.conns, c)
+	s.checkDoneLocked()
+	return true
+}
+
+func (s *Server) lookup(id string) *Socket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[id]
+}
+
+func (s *Server) remove(sock *Socket) {
+	s.mu.Lock()
+	if s.sessions[sock.id] == sock {
+		delete(s.sessions, sock.id)
+		s.clients.Add(-1)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) sessionDone() {
+	s.mu.Lock()
+	s.live--
+	s.checkDoneLocked()
+	s.mu.Unlock()
+}
+
+// newSession creates an unregistered session for a handshake.
+func (s *Server) newSession(req *Request) *Socket {
+	return newSocket(s, s.cfg.generateID(), req)
+}
+
+// register adds sock to the server; false when closed or the id is taken.
+func (s *Server) register(sock *Socket) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	if _, dup := s.sessions[sock.id]; dup {
+		s.cfg.log.Error("engineio: GenerateID returned an id in use", "sid", sock.id)
+		return false
+	}
+	s.sessions[sock.id] = sock
+	s.live++
+	s.clients.Add(1)
+	return true
+}
+
+// connected starts the session's heartbeat timer and calls OnConnection.
+func (s *Server) connected(sock *Socket) {
+	sock.startPingTimer()
+	if fn := s.onConn.Load(); fn != nil {
+		(*fn)(sock)
+	}
+}
+
+// openPacket builds the open packet:
+// {"sid":...,"upgrades":[...],"pingInterval":N,"pingTimeout":N}.
+func (s *Server) openPacket(id string, polling bool) packet.Packet {
+	b := make([]byte, 0, 96)
+	b = append(b, `{"sid":`...)
+	b = appendJSONString(b, id)
+	b = append(b, `,"upgrades":[`...)
+	if polling && s.cfg.allowUpgrades && s.cfg.websocket {
+		b = append(b, `"websocket"`...)
+	}
+	b = append(b, `],"pingInterval":`...)
+	b = strconv.AppendInt(b, s.cfg.pingInterval.Milliseconds(), 10)
+	b = append(b, `,"pingTimeout":`...)
+	b = strconv.AppendInt(b, s.cfg.pingTimeout.Milliseconds(), 10)
+	b = append(b, '}')
+	return packet.Packet{Type: packet.Open, Data: b}
+}
+
+// appendJSONString appends v as a JSON string the way JSON.stringify does.
+func appendJSONString(b []byte, v string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c == '\b':
+			b = append(b, '\\', 'b')
+		case c == '\f':
+			b = append(b, '\\', 'f')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+// isUpgrade reports whether Node would emit 'upgrade' for the request: a
+// Connection header with the upgrade token and an Upgrade header.
+func isUpgrade(ctx *fasthttp.RequestCtx) bool {
+	if len(ctx.Request.Header.Peek("Upgrade")) == 0 {
+		return false
+	}
+	return hasToken(ctx.Request.Header.Peek("Connection"), "upgrade")
+}
+
+func hasToken(h []byte, tok string) bool {
+	for len(h) > 0 {
+		i := bytes.IndexByte(h, ',')
+		var part []byte
+		if i < 0 {
+			part, h = h, nil
+		} else {
+			part, h = h[:i], h[i+1:]
+		}
+		if bytes.EqualFold(bytes.TrimSpace(part), []byte(tok)) {
+			return true
+		}
+	}
+	return false
+}
+
+// single returns the value of a query parameter that occurs exactly once
+// (Node's querystring turns a repeated one into an array).
+func single(args *fasthttp.Args, key string) (string, int) {
+	n := 0
+	var v []byte
+	for k, val := range args.All() {
+		if string(k) == key {
+			n++
+			v = val
+		}
+	}
+	if n != 1 {
+		return "", n
+	}
+	return string(v), 1
+}
+
+// handle routes a request under the engine.io path (engine.io's
+// handleRequest / handleUpgrade + verify).
+func (s *Server) handle(ctx *fasthttp.RequestCtx, own bool) {
+	upgrade := isUpgrade(ctx)
+	args := ctx.QueryArgs()
+	transport, tn := single(args, "transport")
+	if tn != 1 || !((transport == TransportPolling && s.cfg.polling) || (transport == TransportWebSocket && s.cfg.websocket)) {
+		s.reject(ctx, upgrade, codeError(CodeUnknownTransport))
+		return
+	}
+	id, idn := single(args, "sid")
+	if idn > 1 {
+		s.reject(ctx, upgrade, codeError(CodeUnknownSID))
+		return
+	}
+	if id != "" {
+		sock := s.lookup(id)
+		if sock == nil {
+			s.reject(ctx, upgrade, codeError(CodeUnknownSID))
+			return
+		}
+		if upgrade {
+			s.upgradeRequest(ctx, own, &wsRequest{transport: transport, sid: id, b64: hasB64(args), header: wsHeader(ctx)})
+			return
+		}
+		sock.mu.Lock()
+		closed, cur := sock.state == stateClosed, TransportPolling
+		if sock.ws != nil {
+			cur = TransportWebSocket
+		}
+		sock.mu.Unlock()
+		switch {
+		case closed:
+			s.reject(ctx, false, codeError(CodeUnknownSID))
+		case cur != transport || cur == TransportWebSocket:
+			// engine.io would leave a plain request to a WebSocket
+			// session unanswered; it gets "Bad request" here.
+			s.reject(ctx, false, codeError(CodeBadRequest))
+		default:
+			s.handlePolling(ctx, sock)
+		}
+		return
+	}
+
+	// Handshake.
+	if !ctx.IsGet() {
+		s.reject(ctx, upgrade, codeError(CodeBadHandshakeMethod))
+		return
+	}
+	req := newRequest(ctx)
+	if fn := s.cfg.allowRequest; fn != nil {
+		if err := fn(req); err != nil {
+			re, ok := err.(*RequestError)
+			if !ok {
+				re = &RequestError{}
+			}
+			s.reject(ctx, upgrade, re)
+			return
+		}
+	}
+	if s.isClosed() {
+		ctx.Error("Service Unavailable", fasthttp.StatusServiceUnavailable)
+		return
+	}
+	if upgrade {
+		s.upgradeRequest(ctx, own, &wsRequest{transport: transport, b64: hasB64(args), header: req.Header, req: req})
+		return
+	}
+	if transport != TransportPolling {
+		s.reject(ctx, false, codeError(CodeBadRequest))
+		return
+	}
+	s.handshakePolling(ctx, req, args)
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// hasB64 is engine.io's truthiness test of req._query.b64.
+func hasB64(args *fasthttp.Args) bool {
+	v, n := single(args, "b64")
+	return n > 1 || v != ""
+}
+
+func wsHeader(ctx *fasthttp.RequestCtx) http.Header {
+	h := http.Header{}
+	for _, k := range []string{"Connection", "Upgrade", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions"} {
+		if v := ctx.Request.Header.Peek(k); len(v) > 0 {
+			h.Set(k, string(v))
+		}
+	}
+	return h
+}
+
+func (s *Server) handshakePolling(ctx *fasthttp.RequestCtx, req *Request, args *fasthttp.Args) {
+	sock := s.newSession(req)
+	p := &pollTransport{b64: hasB64(args)}
+	if j, n := single(args, "j"); n == 1 {
+		p.jsonp, p.b64 = true, true // JSONP is always base64 here (real clients send b64=1)
+		digits := make([]byte, 0, len(j))
+		for i := 0; i < len(j); i++ {
+			if j[i] >= '0' && j[i] <= '9' {
+				digits = append(digits, j[i])
+			}
+		}
+		p.jsonpIndex = string(digits)
+	}
+	sock.poll = p
+	if s.cfg.cookie != "" {
+		sock.cookie = s.cfg.cookie + encodeURIComponent(sock.id) + s.cfg.cookieSuffix
+	}
+	sock.enqueueLocked(s.openPacket(sock.id, true))
+	if !s.register(sock) {
+		ctx.Error("Service Unavailable", fasthttp.StatusServiceUnavailable)
+		return
+	}
+	sock.mu.Lock()
+	pkts := sock.takeQueueLocked()
+	sock.mu.Unlock()
+	s.writePoll(ctx, sock, p, pkts)
+	s.connected(sock)
+}
+
+// encodeURIComponent escapes like JavaScript's (the cookie module's default
+// encoder); ids from the default generator pass unchanged.
+func encodeURIComponent(v string) string {
+	const safe = "-_.!~*'()"
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || bytes.IndexByte([]byte(safe), c) >= 0) {
+			return url.QueryEscape(v) // rare: custom ids
+		}
+	}
+	return v
+}
+
+// upgradeRequest hands an upgrade request that passed verification to a
+// goroutine owning the hijacked connection.
+func (s *Server) upgradeRequest(ctx *fasthttp.RequestCtx, own bool, info *wsRequest) {
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		if !own {
+			// A foreign fasthttp.Server closes the connection when this
+			// function returns: this goroutine is the reader.
+			s.serveWS(c, info)
+			return
+		}
+		// Our own server keeps hijacked connections: let fasthttp recycle
+		// its context and buffers, and read the raw connection on a fresh
+		// goroutine (a WebSocket client sends nothing before the 101, so
+		// fasthttp's reader holds no bytes of it).
+		raw := c
+		if uc, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
+			raw = uc.UnsafeConn()
+		}
+		if !s.goTracked(func() { s.serveWS(raw, info) }) {
+			_ = raw.Close()
+		}
+	})
+}
+
+// reject answers a request that failed verification: a 400 JSON error, or
+// for an upgrade request raw bytes on the socket, then close.
+func (s *Server) reject(ctx *fasthttp.RequestCtx, upgrade bool, re *RequestError) {
+	if !upgrade {
+		s.httpError(ctx, re)
+		return
+	}
+	msg := re.message()
+	if msg == "" {
+		msg = string(re.codeJSON())
+	}
+	raw := "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: " +
+		strconv.Itoa(len(msg)) + "\r\n\r\n" + msg
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		_, _ = c.Write([]byte(raw))
+		if uc, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
+			_ = uc.UnsafeConn().Close()
+		}
+		_ = c.Close()
+	})
+}
+
+// httpError writes engine.io's 400 JSON error (chunked, CORS, no cookie).
+func (s *Server) httpError(ctx *fasthttp.RequestCtx, re *RequestError) {
+	body := append([]byte(`{"code":`), re.codeJSON()...)
+	if msg := re.message(); msg != "" {
+		body = append(body, `,"message":`...)
+		mb, _ := json.Marshal(msg)
+		body = append(body, mb...)
+	}
+	body = append(body, '}')
+	ctx.SetStatusCode(fasthttp.StatusBadRequest)
+	ctx.Response.Header.SetContentType("application/json")
+	corsHeaders(ctx)
+	ctx.Response.SetBodyStream(bytes.NewReader(body), -1) // chunked, as Node
+}

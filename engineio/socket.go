@@ -1,0 +1,465 @@
+package engineio
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fastsio/fastsio/engineio/packet"
+)
+
+// Close reasons reported to Socket.OnClose. The first five are engine.io
+// 1.8.3's; ReasonSendQueueOverflow is an extension (Options.MaxSendQueue).
+const (
+	ReasonTransportClose    = "transport close"
+	ReasonPingTimeout       = "ping timeout"
+	ReasonTransportError    = "transport error"
+	ReasonParseError        = "parse error"
+	ReasonForcedClose       = "forced close"
+	ReasonSendQueueOverflow = "send queue overflow"
+)
+
+// Message is one engine.io message: UTF-8 text, or binary when Binary is set.
+type Message struct {
+	Data   []byte
+	Binary bool
+}
+
+// SendOptions modify Socket.Send.
+type SendOptions struct {
+	// Volatile drops the messages (ErrDropped) unless the transport is
+	// writable right now: a GET is parked (polling) or no write is in
+	// progress (WebSocket), with nothing else queued.
+	Volatile bool
+	// NoCompress exempts the messages from permessage-deflate and HTTP
+	// compression (socket.io's compress(false)).
+	NoCompress bool
+}
+
+type sockState uint8
+
+const (
+	stateOpen sockState = iota
+	stateClosing
+	stateClosed
+)
+
+// outPacket is a queued packet. Data is shared with the caller of Send and
+// never modified.
+type outPacket struct {
+	p          packet.Packet
+	noCompress bool
+}
+
+// Socket is one engine.io session. All methods are safe for concurrent use.
+type Socket struct {
+	srv *Server
+	id  string
+	req *Request
+
+	// mu guards every field below up to the callbacks. Nothing does I/O or
+	// calls user code while holding it; work that must happen after the
+	// state change is collected in deferred and run by unlock.
+	mu         sync.Mutex
+	deferred   []func()
+	state      sockState
+	queue      []outPacket
+	spare      []outPacket
+	queueBytes int
+	poll       *pollTransport // the polling transport (sessions that started on polling)
+	ws         *wsTransport   // the current WebSocket transport, once on WebSocket
+	upg        *wsTransport   // a WebSocket being probed for an upgrade
+	cookie     string         // Set-Cookie value for polling responses, "" for none
+
+	closeAfterDrain bool
+	closeDiscard    bool
+
+	pingTimer    *time.Timer
+	upgradeTimer *time.Timer
+	noopTimer    *time.Timer
+	closeTimer   *time.Timer
+
+	lastRecv atomic.Int64 // server clock (ns) of the last received packet
+
+	onMessage atomic.Pointer[func([]byte, bool)]
+	onClose   atomic.Pointer[func(string)]
+	onDrain   atomic.Pointer[func()]
+
+	// dmu is held while packets are delivered to OnMessage (by the
+	// WebSocket reader or a POST handler); OnClose runs under it too, so
+	// the two never overlap and no message follows OnClose.
+	dmu        sync.Mutex
+	reason     string // set once when state becomes closed (under mu)
+	closeReady atomic.Bool
+	closeFired atomic.Bool
+}
+
+func newSocket(srv *Server, id string, req *Request) *Socket {
+	s := &Socket{srv: srv, id: id, req: req}
+	s.lastRecv.Store(srv.now())
+	return s
+}
+
+// ID returns the session id.
+func (s *Socket) ID() string { return s.id }
+
+// Request returns the handshake request. It is shared: do not modify it.
+func (s *Socket) Request() *Request { return s.req }
+
+// Transport returns the current transport name, "polling" or "websocket".
+func (s *Socket) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws != nil {
+		return TransportWebSocket
+	}
+	return TransportPolling
+}
+
+// OnMessage sets the message handler. It is called on the goroutine reading
+// the socket (the WebSocket reader, or the handler of the POST carrying the
+// message), one call at a time, in arrival order; data is only valid during
+// the call. Register it in the Server's OnConnection callback: messages are
+// not delivered before that callback returns, and messages arriving while no
+// handler is set are dropped.
+func (s *Socket) OnMessage(fn func(data []byte, binary bool)) {
+	s.onMessage.Store(&fn)
+}
+
+// OnClose sets the close handler, called exactly once with the reason (see
+// the Reason constants), never concurrently with OnMessage and never before
+// a message still being delivered. It runs on the goroutine that noticed the
+// close (which may be the caller of Close).
+func (s *Socket) OnClose(fn func(reason string)) {
+	s.onClose.Store(&fn)
+	if s.closeReady.Load() {
+		s.maybeFireClose()
+	}
+}
+
+// OnDrain sets a handler called each time the send queue has been handed to
+// the network and is empty (engine.io's "drain"), on the goroutine that wrote
+// it. Use it to pace producers together with ErrQueueFull.
+func (s *Socket) OnDrain(fn func()) {
+	s.onDrain.Store(&fn)
+}
+
+// Send queues msgs, in order and atomically, and returns without waiting
+// for the network. The Message values are copied, but their Data slices are
+// kept until written and must not be modified afterwards (one Data may be
+// shared by many sockets). It returns ErrClosed, ErrDropped (Volatile) or
+// ErrQueueFull (which also closes the socket) without queueing anything.
+func (s *Socket) Send(msgs []Message, opts SendOptions) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if opts.Volatile && !s.writableLocked() {
+		s.mu.Unlock()
+		return ErrDropped
+	}
+	if max := s.srv.cfg.maxSendQueue; max > 0 {
+		n := 0
+		for i := range msgs {
+			n += len(msgs[i].Data) + 1
+		}
+		if s.queueBytes+n > max {
+			s.finishLocked(ReasonSendQueueOverflow)
+			s.unlock()
+			return ErrQueueFull
+		}
+	}
+	if s.queue == nil {
+		s.queue, s.spare = s.spare, nil
+	}
+	for i := range msgs {
+		s.queue = append(s.queue, outPacket{
+			p:          packet.Packet{Type: packet.Message, Data: msgs[i].Data, Binary: msgs[i].Binary},
+			noCompress: opts.NoCompress,
+		})
+		s.queueBytes += len(msgs[i].Data) + 1
+	}
+	s.flushLocked()
+	s.unlock()
+	return nil
+}
+
+// Close closes the session after everything queued has been written; the
+// reason reported is "forced close". Polling sessions deliver the close
+// packet with the next GET (or drop it after 30 s).
+func (s *Socket) Close() {
+	s.mu.Lock()
+	s.closeLocked(false)
+	s.unlock()
+}
+
+// unlock releases mu and then runs the work deferred while it was held.
+func (s *Socket) unlock() {
+	fns := s.deferred
+	s.deferred = nil
+	s.mu.Unlock()
+	for _, f := range fns {
+		f()
+	}
+}
+
+func (s *Socket) after(f func()) { s.deferred = append(s.deferred, f) }
+
+// enqueueLocked appends a control packet (pong, open).
+func (s *Socket) enqueueLocked(p packet.Packet) {
+	if s.queue == nil {
+		s.queue, s.spare = s.spare, nil
+	}
+	s.queue = append(s.queue, outPacket{p: p})
+	s.queueBytes += len(p.Data) + 1
+}
+
+// takeQueueLocked hands the whole queue to a writer.
+func (s *Socket) takeQueueLocked() []outPacket {
+	q := s.queue
+	s.queue = nil
+	s.queueBytes = 0
+	return q
+}
+
+// recycle returns a written batch's backing array for reuse.
+func (s *Socket) recycle(q []outPacket) {
+	if cap(q) == 0 || cap(q) > 1024 {
+		return
+	}
+	clear(q)
+	s.mu.Lock()
+	if s.spare == nil {
+		s.spare = q[:0]
+	}
+	s.mu.Unlock()
+}
+
+// writableLocked reports engine.io's transport.writable with an empty
+// buffer: a parked GET, or an idle WebSocket writer.
+func (s *Socket) writableLocked() bool {
+	if len(s.queue) != 0 {
+		return false
+	}
+	if s.ws != nil {
+		return !s.ws.flushing
+	}
+	return s.poll != nil && s.poll.get != nil
+}
+
+// flushLocked hands the queue to the current transport if it can take it.
+func (s *Socket) flushLocked() {
+	if s.state == stateClosed || len(s.queue) == 0 {
+		return
+	}
+	if t := s.ws; t != nil {
+		if !t.flushing {
+			t.flushing = true
+			if !s.srv.goTracked(func() { s.wsFlushLoop(t) }) {
+				t.flushing = false
+			}
+		}
+		return
+	}
+	p := s.poll
+	if p == nil || p.get == nil {
+		return
+	}
+	w := p.get
+	p.get = nil
+	w.assign(s.takeQueueLocked())
+	s.drainedLocked()
+}
+
+// drainedLocked runs after the queue went to the network (engine.io's
+// socket "drain"): a close waiting for it proceeds, OnDrain is called.
+func (s *Socket) drainedLocked() {
+	if s.closeAfterDrain && s.state == stateClosing {
+		s.closeAfterDrain = false
+		s.closeTransportLocked(s.closeDiscard)
+		return
+	}
+	if s.state == stateOpen {
+		if fn := s.onDrain.Load(); fn != nil {
+			s.after(*fn)
+		}
+	}
+}
+
+// closeLocked starts an orderly close ("forced close").
+func (s *Socket) closeLocked(discard bool) {
+	if s.state != stateOpen {
+		if discard && s.state == stateClosing && s.ws == nil && s.poll != nil && s.poll.get == nil {
+			// Server shutdown while an orderly polling close waits for a
+			// GET: stop waiting.
+			s.finishLocked(ReasonForcedClose)
+		}
+		return
+	}
+	s.state = stateClosing
+	if len(s.queue) > 0 {
+		if discard && s.ws == nil {
+			// Polling with a backlog has no GET parked; shutting down does
+			// not wait for one.
+			s.finishLocked(ReasonForcedClose)
+			return
+		}
+		s.closeAfterDrain = true
+		s.closeDiscard = discard
+		return
+	}
+	s.closeTransportLocked(discard)
+}
+
+// closeTransportLocked closes the current transport after a drain; the
+// session ends with "forced close".
+func (s *Socket) closeTransportLocked(discard bool) {
+	if s.ws != nil {
+		s.finishLocked(ReasonForcedClose)
+		return
+	}
+	p := s.poll
+	if p.get != nil || discard {
+		s.finishLocked(ReasonForcedClose) // a parked GET gets the close packet
+		return
+	}
+	// Wait for the next GET to carry noop+close.
+	p.shouldClose = true
+	s.closeTimer = time.AfterFunc(s.srv.cfg.closeTimeout, func() {
+		s.mu.Lock()
+		s.finishLocked(ReasonForcedClose)
+		s.unlock()
+	})
+}
+
+var closePackets = []outPacket{{p: packet.Packet{Type: packet.Close}}}
+
+// finishLocked ends the session (engine.io's socket.onClose): timers stop,
+// the queue is dropped, a parked GET gets a close packet, WebSockets are
+// closed, the session leaves the server and OnClose is scheduled.
+func (s *Socket) finishLocked(reason string) {
+	if s.state == stateClosed {
+		return
+	}
+	s.state = stateClosed
+	s.reason = reason
+	for _, t := range []*time.Timer{s.pingTimer, s.upgradeTimer, s.noopTimer, s.closeTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	clear(s.queue)
+	s.queue, s.spare, s.queueBytes = nil, nil, 0
+	if p := s.poll; p != nil && !p.closed {
+		p.closed = true
+		if w := p.get; w != nil {
+			p.get = nil
+			w.assign(closePackets)
+		}
+	}
+	if t := s.ws; t != nil {
+		s.after(t.close)
+	}
+	if t := s.upg; t != nil {
+		s.upg = nil
+		s.after(t.close)
+	}
+	s.after(func() {
+		s.srv.remove(s)
+		s.srv.cfg.log.Debug("engineio: session closed", "sid", s.id, "reason", reason)
+		s.closeReady.Store(true)
+		s.maybeFireClose()
+	})
+}
+
+// maybeFireClose runs OnClose once the session is closed and no delivery is
+// in progress; a delivering goroutine calls it again when it finishes.
+func (s *Socket) maybeFireClose() {
+	if !s.closeReady.Load() || s.closeFired.Load() {
+		return
+	}
+	if !s.dmu.TryLock() {
+		return // the delivering goroutine fires it in endDeliver
+	}
+	if s.closeFired.CompareAndSwap(false, true) {
+		if fn := s.onClose.Load(); fn != nil {
+			(*fn)(s.reason)
+		}
+		s.srv.sessionDone()
+	}
+	s.dmu.Unlock()
+}
+
+func (s *Socket) beginDeliver() { s.dmu.Lock() }
+
+func (s *Socket) endDeliver() {
+	s.dmu.Unlock()
+	s.maybeFireClose()
+}
+
+// handlePacket applies one received packet (engine.io socket.onPacket).
+// The caller holds dmu.
+func (s *Socket) handlePacket(p packet.Packet) {
+	s.mu.Lock()
+	if s.state != stateOpen || s.closeFired.Load() {
+		s.mu.Unlock()
+		return
+	}
+	s.lastRecv.Store(s.srv.now())
+	switch p.Type {
+	case packet.Ping:
+		s.enqueueLocked(packet.Packet{Type: packet.Pong})
+		s.flushLocked()
+		s.unlock()
+	case packet.Message:
+		s.mu.Unlock()
+		if fn := s.onMessage.Load(); fn != nil {
+			(*fn)(p.Data, p.Binary)
+		}
+	default:
+		// close (WebSocket), upgrade, noop, open, pong and unknown types
+		// only count as activity.
+		s.mu.Unlock()
+	}
+}
+
+// parseError closes the session with "parse error" if it is open.
+func (s *Socket) parseError() {
+	s.mu.Lock()
+	if s.state == stateOpen {
+		s.finishLocked(ReasonParseError)
+	}
+	s.unlock()
+}
+
+func (s *Socket) startPingTimer() {
+	s.mu.Lock()
+	if s.state != stateClosed {
+		s.pingTimer = time.AfterFunc(s.srv.cfg.pingInterval+s.srv.cfg.pingTimeout, s.onPingTimer)
+	}
+	s.mu.Unlock()
+}
+
+// onPingTimer closes the session if nothing arrived for
+// pingInterval+pingTimeout; packets only record their arrival time, the
+// timer re-arms itself for the remainder.
+func (s *Socket) onPingTimer() {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	limit := s.srv.cfg.pingInterval + s.srv.cfg.pingTimeout
+	idle := time.Duration(s.srv.now() - s.lastRecv.Load())
+	if idle < limit {
+		s.pingTimer.Reset(limit - idle)
+		s.mu.Unlock()
+		return
+	}
+	s.finishLocked(ReasonPingTimeout)
+	s.unlock()
+}

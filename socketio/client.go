@@ -1,0 +1,436 @@
+package socketio
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+
+	"github.com/fastsio/fastsio/engineio"
+	parser "github.com/fastsio/fastsio/socketio-parser"
+)
+
+// engineConn is what a client needs from its engine.io session
+// (*engineio.Socket in production, a fake in unit tests). The client's
+// onMessage/onClose are wired to the session by the server.
+type engineConn interface {
+	ID() string
+	Transport() string
+	Send(msgs []engineio.Message, opts engineio.SendOptions) error
+	Close()
+}
+
+type jobKind uint8
+
+const (
+	jobConnect     jobKind = iota // connect sock's namespace (nsp, query)
+	jobEvent                      // EVENT/BINARY_EVENT for namespace name
+	jobClientDisc                 // DISCONNECT from the client for namespace name
+	jobErrorPacket                // ERROR packet from the client for namespace name
+	jobAckCallback                // run ack with args
+	jobFinish                     // finish closing sock (err: error event first)
+)
+
+type job struct {
+	kind  jobKind
+	name  string // namespace of a client packet, looked up when the job runs
+	sock  *Socket
+	nsp   *Namespace
+	query Query
+	pkt   parser.Packet
+	ack   AckCallback
+	args  Args
+	err   error
+}
+
+// client is 1.7.3's Client: one per engine.io session. The engine's
+// reader goroutine calls onMessage/onClose; everything that runs user code
+// (middlewares, handlers, ack callbacks, disconnect handlers) goes through
+// the job queue and runs on one worker goroutine at a time, in order. The
+// worker is started when jobs arrive and exits when the queue is empty, so
+// an idle client costs no goroutine.
+type client struct {
+	srv  *Server
+	conn engineConn
+	id   string
+	info *connInfo
+	dec  *parser.Decoder // reader goroutine only
+
+	// batchAware is set when the engine reports the end of each read batch
+	// (a POST payload, a WebSocket message): then connecting is the set of
+	// namespaces whose CONNECT arrived in the current batch, and their
+	// other packets in the same batch are dropped, as 1.7.3 does (its
+	// CONNECT completes on the next tick). Reader goroutine only.
+	batchAware bool
+	connecting map[string]bool
+
+	mu         sync.Mutex
+	space      sync.Cond // signalled when the queue shrinks or the client closes
+	nsps       map[string]*Socket
+	all        []*Socket // registered sockets not yet finished, connection order
+	connectBuf []string
+	closed     bool   // engine session closed
+	reason     string // its close reason
+	detached   bool   // fatal decode error: packets are ignored
+	finalized  bool
+	queue      []job
+	running    bool
+}
+
+func newClient(srv *Server, conn engineConn, info *connInfo) *client {
+	dec, _ := parser.NewDecoder(nil) // nil options cannot fail
+	c := &client{srv: srv, conn: conn, id: conn.ID(), info: info, dec: dec, nsps: make(map[string]*Socket, 1)}
+	c.space.L = &c.mu
+	return c
+}
+
+func (c *client) log() *slog.Logger { return c.srv.log }
+
+// start connects the client to "/" (1.7.3 connects every client to the
+// root namespace automatically).
+func (c *client) start() {
+	c.enqueueInternal(job{kind: jobConnect, nsp: c.srv.root})
+}
+
+// onMessage decodes one engine.io message (engine reader goroutine).
+func (c *client) onMessage(data []byte, binary bool) {
+	c.mu.Lock()
+	dead := c.detached || c.closed
+	c.mu.Unlock()
+	if dead {
+		return
+	}
+	if !binary && len(data) == 0 {
+		// engine.io gives socket.io `undefined` for a message without
+		// data; its decoder throws: a fatal client error.
+		c.clientError(fmt.Errorf("socketio: engine.io message without data"))
+		return
+	}
+	p, ok, err := c.dec.Add(data, binary)
+	if err != nil {
+		if parser.IsFatal(err) {
+			c.clientError(err)
+		} else {
+			c.log().Debug("socketio: undecodable packet dropped", "sid", c.id, "err", err)
+		}
+		return
+	}
+	if ok {
+		c.onPacket(&p)
+	}
+}
+
+func (c *client) onPacket(p *parser.Packet) {
+	if p.Type == parser.Connect {
+		c.onConnectPacket(p.Namespace)
+		return
+	}
+	if c.connecting[p.Namespace] {
+		return // same batch as its CONNECT: 1.7.3 has no socket yet
+	}
+	switch p.Type {
+	case parser.Ack, parser.BinaryAck:
+		// Resolved here, not queued: a handler may be waiting for it.
+		if s := c.current(p.Namespace); s != nil {
+			s.onAck(p)
+		}
+	case parser.Event, parser.BinaryEvent:
+		c.enqueue(job{kind: jobEvent, name: p.Namespace, pkt: *p})
+	case parser.Disconnect:
+		c.enqueue(job{kind: jobClientDisc, name: p.Namespace})
+	case parser.Error:
+		c.enqueue(job{kind: jobErrorPacket, name: p.Namespace, pkt: *p})
+	}
+}
+
+func (c *client) onConnectPacket(raw string) {
+	name, rawQuery := splitNamespace(raw)
+	n := c.srv.namespace(name)
+	if n == nil {
+		// Sent at once, so it can overtake earlier CONNECT replies (1.7.3).
+		p := parser.Packet{Type: parser.Error, Namespace: name, Data: invalidNamespaceJSON}
+		_ = c.sendPacket(&p, engineio.SendOptions{})
+		return
+	}
+	c.mu.Lock()
+	if name != "/" && c.nsps["/"] == nil {
+		// The root socket is not connected (yet): 1.7.3 buffers the name
+		// and forgets the query.
+		c.connectBuf = append(c.connectBuf, name)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	var q Query
+	if rawQuery != "" {
+		q = parseQuery(rawQuery)
+	}
+	if c.batchAware {
+		if c.connecting == nil {
+			c.connecting = make(map[string]bool)
+		}
+		c.connecting[name] = true
+	}
+	c.enqueue(job{kind: jobConnect, nsp: n, query: q})
+}
+
+// onBatchEnd is called by the engine after each read batch.
+func (c *client) onBatchEnd() { clear(c.connecting) }
+
+var invalidNamespaceJSON = []byte(`"Invalid namespace"`)
+
+// clientError is 1.7.3's Client#onerror: every socket gets the error and
+// closes with "client error"; the engine session stays open but the
+// client ignores everything it sends from now on.
+func (c *client) clientError(err error) {
+	c.mu.Lock()
+	if c.detached || c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.detached = true
+	socks := slices.Clone(c.all)
+	c.mu.Unlock()
+	c.log().Debug("socketio: client error", "sid", c.id, "err", err)
+	cerr := &ClientError{Err: err}
+	for _, s := range socks {
+		if s.beginClose(ReasonClientError) {
+			c.enqueueInternal(job{kind: jobFinish, sock: s, err: cerr})
+		}
+	}
+}
+
+// onClose is called once when the engine.io session closed.
+func (c *client) onClose(reason string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.reason = reason
+	socks := slices.Clone(c.all)
+	c.space.Broadcast()
+	c.kickLocked()
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.abandon()
+	}
+}
+
+// disconnectAll is Socket.Disconnect(true): DISCONNECT every namespace,
+// then close the engine session.
+func (c *client) disconnectAll() {
+	c.mu.Lock()
+	socks := slices.Clone(c.all)
+	c.mu.Unlock()
+	for _, s := range socks {
+		if !s.beginClose(ReasonServerNamespaceDisconnect) {
+			continue
+		}
+		p := parser.Packet{Type: parser.Disconnect, Namespace: s.nsp.name}
+		_ = c.sendPacket(&p, engineio.SendOptions{})
+		c.enqueueInternal(job{kind: jobFinish, sock: s})
+	}
+	c.conn.Close()
+}
+
+// register records a connected socket; it returns the connect buffer to
+// replay when s is the root socket, and false if the client is gone.
+func (c *client) register(s *Socket) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.detached {
+		return nil, false
+	}
+	c.nsps[s.nsp.name] = s
+	c.all = append(c.all, s)
+	if s.nsp.name != "/" {
+		return nil, true
+	}
+	buf := c.connectBuf
+	c.connectBuf = nil
+	return buf, true
+}
+
+func (c *client) current(name string) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nsps[name]
+}
+
+func (c *client) gone() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed || c.detached
+}
+
+func (c *client) removeSocket(s *Socket) {
+	c.mu.Lock()
+	if c.nsps[s.nsp.name] == s {
+		delete(c.nsps, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+func (c *client) forget(s *Socket) {
+	c.mu.Lock()
+	if i := slices.Index(c.all, s); i >= 0 {
+		c.all = slices.Delete(c.all, i, i+1)
+	}
+	c.mu.Unlock()
+}
+
+// sendPacket encodes p and writes it to the engine session.
+func (c *client) sendPacket(p *parser.Packet, opts engineio.SendOptions) error {
+	return c.conn.Send(packetMessages(p), opts)
+}
+
+// sendError sends the ERROR packet for a middleware error on nsp.
+func (c *client) sendError(nsp string, err error) {
+	v, _ := errorPayload(err)
+	p, perr := parser.NewError(nsp, v)
+	if perr != nil {
+		c.log().Warn("socketio: middleware error data not encodable", "err", perr)
+		p, _ = parser.NewError(nsp, err.Error())
+	}
+	_ = c.sendPacket(&p, engineio.SendOptions{})
+}
+
+// packetMessages turns a packet into its engine.io messages: the text
+// header, then each attachment as a binary message.
+func packetMessages(p *parser.Packet) []engineio.Message {
+	hdr := parser.AppendPacket(make([]byte, 0, 16+len(p.Namespace)+len(p.Data)), p)
+	msgs := make([]engineio.Message, 1+len(p.Attachments))
+	msgs[0] = engineio.Message{Data: hdr}
+	for i, a := range p.Attachments {
+		msgs[i+1] = engineio.Message{Data: a, Binary: true}
+	}
+	return msgs
+}
+
+// enqueue queues a job from the reader, waiting while the queue is full
+// (backpressure on the client's transport).
+func (c *client) enqueue(j job) {
+	c.mu.Lock()
+	for len(c.queue) >= c.srv.opts.MaxPendingPackets && !c.closed && !c.detached {
+		c.space.Wait()
+	}
+	if c.closed || c.detached {
+		c.mu.Unlock()
+		return
+	}
+	c.queue = append(c.queue, j)
+	c.kickLocked()
+	c.mu.Unlock()
+}
+
+// enqueueInternal queues a job that must run even when the queue is full
+// or the session closed (closing sockets, ack callbacks). Never blocks.
+func (c *client) enqueueInternal(j job) {
+	c.mu.Lock()
+	if c.finalized {
+		c.mu.Unlock()
+		return // finalize already handled every socket
+	}
+	c.queue = append(c.queue, j)
+	c.kickLocked()
+	c.mu.Unlock()
+}
+
+func (c *client) kickLocked() {
+	if c.running {
+		return
+	}
+	c.running = true
+	c.srv.workers.add()
+	go c.work()
+}
+
+// work runs queued jobs in order, then finalizes a closed client.
+func (c *client) work() {
+	defer c.srv.workers.done()
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			if c.closed && !c.finalized {
+				c.finalized = true
+				socks := slices.Clone(c.all)
+				reason := c.reason
+				c.mu.Unlock()
+				c.finalize(socks, reason)
+				continue
+			}
+			c.running = false
+			c.queue = nil
+			c.mu.Unlock()
+			return
+		}
+		j := c.queue[0]
+		c.queue[0] = job{}
+		c.queue = c.queue[1:]
+		c.space.Signal()
+		c.mu.Unlock()
+		c.run(&j)
+	}
+}
+
+func (c *client) finalize(socks []*Socket, reason string) {
+	for _, s := range socks {
+		s.beginClose(reason)
+		c.safely(s.finishClose)
+	}
+}
+
+func (c *client) run(j *job) {
+	switch j.kind {
+	case jobConnect:
+		c.safely(func() { j.nsp.add(c, j.query) })
+	case jobEvent, jobClientDisc, jobErrorPacket:
+		// The socket is looked up now, so that packets queued behind a
+		// CONNECT of their namespace find it; unknown or not (yet)
+		// connected namespaces drop the packet, as 1.7.3 does.
+		s := c.current(j.name)
+		if s == nil {
+			return
+		}
+		switch j.kind {
+		case jobEvent:
+			c.safely(func() { s.dispatch(&j.pkt) })
+		case jobClientDisc:
+			if s.beginClose(ReasonClientNamespaceDisconnect) {
+				c.safely(s.finishClose)
+			}
+		default:
+			c.safely(func() { s.emitError(&ClientError{Data: j.pkt.Data}) })
+		}
+	case jobAckCallback:
+		c.safely(func() { j.ack(j.args) })
+	case jobFinish:
+		if j.err != nil {
+			c.safely(func() { j.sock.emitError(j.err) })
+		}
+		c.safely(j.sock.finishClose)
+	}
+}
+
+// safely runs user code; a panic is logged instead of killing the server.
+func (c *client) safely(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log().Error("socketio: panic in handler", "sid", c.id, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+// closeReason is the reason for sockets that appear after the client died.
+func (c *client) closeReason() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.reason
+	}
+	return ReasonClientError
+}

@@ -1,0 +1,112 @@
+// Package socketio is a socket.io 1.x server (socket.io 1.7.3 semantics,
+// protocol revision 4 over engine.io revision 3) for Go, built on package
+// engineio and the socket.io packet codec in socketio-parser. Unmodified
+// socket.io-client 1.x browsers and Node clients talk to it.
+//
+// # Model
+//
+// A Server owns the engine.io server and the namespace table. A Namespace
+// ("/", "/chat", created with Server.Of) has connection middlewares
+// (Use), connection handlers (OnConnection), event handlers (On, or
+// OnEvent for a typed first argument), an Adapter holding its rooms, and
+// the ack-id counter of 1.7.3 (shared by all its sockets). A Socket is one
+// client's connection to one namespace; every client is connected to "/"
+// automatically. Handlers get the event arguments as Args (decoded on
+// demand with Args.Decode; []byte for binary attachments) and a non-nil
+// AckFunc when the client asked for an acknowledgement.
+//
+// Sending: Socket.Emit / Socket.EmitWithAck (unicast), Socket.To/In/
+// Broadcast and Namespace.Emit/To/In (broadcasts through the adapter,
+// encoded once for all recipients). Modifiers (Volatile, Compress, To,
+// Local, Except) return new immutable values, so concurrent emits never
+// share flags. []byte values anywhere in the arguments are sent as binary
+// attachments; they are not copied and must not be modified after the
+// call.
+//
+// # Concurrency
+//
+// Server: safe for concurrent use. Of may be called at any time; the
+// namespace table is guarded by a RWMutex. Serve runs a fasthttp server
+// whose goroutines end when Close returns. Close closes the root sockets,
+// then the engine.io server (which ends every session), then the
+// listeners, and waits for every client worker (below) to finish.
+//
+// client (one per engine.io session, internal): the engine's reader
+// goroutine decodes messages and looks up the target socket; everything
+// that runs user code — namespace middlewares, connection handlers, event
+// handlers, ack callbacks, disconnect handlers — is queued and run by one
+// worker goroutine per client, in arrival order, so a client's events are
+// never handled concurrently with each other. The worker starts when work
+// arrives and exits when the queue is empty (an idle client costs no
+// goroutine); it is counted by the Server so Close can wait for it. The
+// queue holds at most Options.MaxPendingPackets packets; when it is full
+// the engine reader waits (backpressure on that client only). Acks to
+// EmitWithAck are delivered directly by the reader, so a handler may wait
+// for an ack from its own client. A client's mutex guards its namespace
+// table, connect buffer and queue; it is never held while user code runs
+// or while writing to the engine.
+//
+// Namespace: safe for concurrent use. Middlewares and handlers are kept in
+// a copy-on-write snapshot (reads are lock-free); the set of connected
+// sockets is guarded by a RWMutex. Broadcasts take the adapter's read lock
+// only to collect recipient ids and the namespace's read lock only to map
+// them to sockets; no lock is held while writing to sockets.
+//
+// Socket: safe for concurrent use; a mutex guards its state, rooms,
+// pending acks and handler lists. Its handlers run on its client's worker.
+// Disconnect may be called from any goroutine: the socket stops sending
+// and leaves the namespace at once, pending EmitWithAck calls return
+// ErrDisconnected, and the disconnecting/disconnect handlers run on the
+// worker. Socket values stay valid (Emit returns ErrDisconnected) after
+// disconnection.
+//
+// BroadcastOperator and Emitter are immutable values; use them from any
+// goroutine.
+//
+// memoryAdapter (NewMemoryAdapter): a RWMutex guards the room and socket
+// maps. Recipient lists come from a sync.Pool, so a broadcast allocates
+// nothing per recipient: the packet is encoded once and the same
+// engineio.Message slice is handed to every recipient's engineio.Socket.
+//
+// # Limits and defaults
+//
+// Options' zero value is 1.7.3's default: path "/socket.io", in-memory
+// adapter, origins "*:*", engine.io 1.8.3 defaults. MaxPendingPackets
+// (default 1024) bounds each client's handler queue. The parser's decoder
+// limits apply (1000 attachments per packet, 100 MB buffered attachment
+// bytes, nesting depth 1000). EmitWithAck pending acks are removed when
+// its context ends or the socket disconnects; the callback form
+// (Emit with an AckCallback last) keeps its entry until the client
+// answers or disconnects, like 1.7.3.
+//
+// # Differences from socket.io 1.7.3
+//
+//   - The browser client is only served from Options.ClientFS (never
+//     bundled); without it the routes fall through to engine.io (400), as
+//     serveClient:false.
+//   - Client events named like reserved events ("disconnect", "error",
+//     ...) are dropped instead of triggering the internal listeners; event
+//     data that is not an array starting with a string is dropped (1.7.3
+//     crashes on some shapes); a client ERROR packet without an error
+//     handler is logged, not thrown.
+//   - A duplicate CONNECT for a connected namespace closes the previous
+//     socket (reason "client namespace disconnect") instead of orphaning
+//     it; middleware runs again and "40/nsp" is sent again, as in 1.7.3.
+//   - Socket.Rooms includes the own-id room already in the connection
+//     handler (1.7.3 fills socket.rooms one tick later).
+//   - Emit/ack after the socket disconnected return ErrDisconnected
+//     instead of still writing to a still-open engine session.
+//   - Packets of a namespace are handled after its CONNECT in arrival
+//     order: a packet that arrives while the namespace's middlewares still
+//     run waits for them (1.7.3 drops it). A packet in the same read batch
+//     (POST payload) as its CONNECT is dropped like in 1.7.3 only when the
+//     engine reports batch ends (an optional OnBatchEnd hook); otherwise it
+//     is delivered after the connect. socket.io clients never send before
+//     the CONNECT reply.
+//   - Ack callbacks never time out in 1.7.3; EmitWithAck adds a context.
+//   - Root-namespace sockets closed by Server.Close get reason "" (1.7.3:
+//     undefined).
+//   - Server-level proxies (io.emit, io.to ...) are Server.Sockets()
+//     methods; the legacy set() options and the json flag are not offered.
+//   - A panic in a handler is recovered and logged (the process survives).
+package socketio
