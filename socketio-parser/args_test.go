@@ -182,7 +182,7 @@ type rtStruct struct {
 	F  []rtStruct
 	G  string
 	H  map[int]*[]byte
-	_I int
+	_I int //lint:ignore U1000 an unexported field the round trip must skip
 }
 
 func genStruct(r *rand.Rand, depth int) rtStruct {

@@ -24,8 +24,9 @@ type Inner struct {
 }
 
 type tagged struct {
-	A       int               `json:"a"`
-	Skip    int               `json:"-"`
+	A    int `json:"a"`
+	Skip int `json:"-"`
+	//lint:ignore SA5008 `json:"-,"` names the key "-": the encoding/json rule under test
 	Dash    int               `json:"-,"`
 	Empty   string            `json:"empty,omitempty"`
 	Zero    time.Time         `json:"zero,omitzero"`

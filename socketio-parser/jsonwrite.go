@@ -745,7 +745,7 @@ func typeFields(t reflect.Type) []field {
 	}
 	var current []item
 	next := []item{{typ: t}}
-	count := map[reflect.Type]int{}
+	var count map[reflect.Type]int
 	nextCount := map[reflect.Type]int{}
 	visited := map[reflect.Type]bool{}
 	var fields []field
