@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
 )
 
 // benchServer starts a standalone echo-less server for benchmarks.
@@ -118,12 +119,23 @@ func heapInUse() uint64 {
 
 // BenchmarkIdleWebSocket opens n idle WebSocket sessions from a child
 // process and reports the server's memory per connection: Go heap+stacks
-// and RSS deltas, and goroutines per connection.
+// and RSS deltas, and goroutines per connection. "serve" uses Serve (the
+// package's own fasthttp.Server, which lets fasthttp recycle the request
+// context of a hijacked connection); "mounted" uses Handler on a plain
+// fasthttp.Server, where fasthttp's hijack goroutine (holding its request
+// context and read buffer) is the reader.
 func BenchmarkIdleWebSocket(b *testing.B) {
-	for _, n := range []int{2000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
+	const n = 2000
+	for _, mode := range []string{"serve", "mounted"} {
+		b.Run(mode+"/"+strconv.Itoa(n), func(b *testing.B) {
 			for b.Loop() {
-				srv, addr := benchServer(b, nil, func(*Socket) {})
+				var srv *Server
+				var addr string
+				if mode == "serve" {
+					srv, addr = benchServer(b, nil, func(*Socket) {})
+				} else {
+					srv, addr = benchMounted(b)
+				}
 				heap0, rss0, g0 := heapInUse(), rss(), runtime.NumGoroutine()
 				cmd := exec.Command(os.Args[0], "-test.run=^$")
 				cmd.Env = append(os.Environ(), clientModeEnv+"="+addr+","+strconv.Itoa(n))
@@ -142,14 +154,37 @@ func BenchmarkIdleWebSocket(b *testing.B) {
 				}
 				time.Sleep(200 * time.Millisecond) // let flushers of the open packets end
 				heap1, rss1, g1 := heapInUse(), rss(), runtime.NumGoroutine()
-				b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/conn")
-				b.ReportMetric(float64(int64(rss1)-int64(rss0))/float64(n), "rss-B/conn")
-				b.ReportMetric(float64(g1-g0)/float64(n), "goroutines/conn")
+				b.ReportMetric(float64(int64(heap1)-int64(heap0))/n, "heap-B/conn")
+				b.ReportMetric(float64(int64(rss1)-int64(rss0))/n, "rss-B/conn")
+				b.ReportMetric(float64(g1-g0)/n, "goroutines/conn")
 				stdin.Close()
 				_ = cmd.Wait()
 			}
 		})
 	}
+}
+
+func benchMounted(b *testing.B) (*Server, string) {
+	b.Helper()
+	srv, err := NewServer(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	fs := &fasthttp.Server{Handler: srv.Handler}
+	done := make(chan error, 1)
+	go func() { done <- fs.Serve(ln) }()
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+		_ = fs.ShutdownWithContext(ctx)
+		<-done
+	})
+	return srv, ln.Addr().String()
 }
 
 // BenchmarkPollingRoundTrip: one POST of a message and one GET of its echo

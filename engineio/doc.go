@@ -12,9 +12,14 @@
 //	})
 //	srv.ListenAndServe("127.0.0.1:3000")  // or mount srv.Handler on a router
 //
-// Server.Handler is a fasthttp.RequestHandler for the endpoint (mount it for
-// Path and everything below); Serve/ListenAndServe run a fasthttp.Server of
-// the package's own. Server.Close(ctx) shuts down gracefully.
+// Serve/ListenAndServe run a fasthttp.Server of the package's own.
+// ConfigureServer prepares an application's fasthttp.Server the same way,
+// the engine taking the requests under Path and the application's handler
+// the rest. Server.Handler is a plain fasthttp.RequestHandler for the
+// endpoint, to mount on any router for Path and everything below (WebSocket
+// sessions then cost more memory, and fasthttp's MaxRequestBodySize answers
+// oversized POSTs with 413 instead of the engine). Server.Close(ctx) shuts
+// down gracefully.
 //
 // # Concurrency
 //
@@ -28,8 +33,9 @@
 // connections). Close refuses new handshakes, closes every session, stops
 // the own listener, and returns when all of those reach zero; if its context
 // ends first it closes the remaining connections hard, waits for them, and
-// returns the context's error. Lock order: Server.mu before Socket.mu, never
-// the reverse; neither is held during I/O or while user code runs.
+// returns the context's error. Lock order: a Socket's lock may be held while
+// taking the Server's (to start a flusher), never the reverse; neither is
+// held during I/O or while user code runs.
 //
 // Socket: Socket.mu guards the session state, the send queue and the
 // transports; state changes that require I/O (closing a WebSocket, running
@@ -69,26 +75,33 @@
 // bodies; WebSocket messages of that size or more), both transports,
 // upgrades advertised, cookie "io" (Path=/; HttpOnly), permessage-deflate and
 // HTTP compression with a 1024-byte threshold. Options.MaxSendQueue (bytes)
-// bounds a socket's send queue; 0 means unbounded as in 1.8.3. The
-// fasthttp.Server of Serve accepts bodies up to maxHttpBufferSize+1 (capped
-// at 1 GiB); a server of your own applies its MaxRequestBodySize first.
+// bounds a socket's send queue; 0 means unbounded as in 1.8.3. A server
+// run by Serve or prepared by ConfigureServer reads POST bodies up to
+// min(maxHttpBufferSize+1, 4 MiB) before the engine sees them and streams
+// larger or chunked ones, of which the engine reads at most
+// maxHttpBufferSize+1 bytes; under a plain Handler the fasthttp.Server's
+// MaxRequestBodySize applies first.
 //
 // Measured on the development machine (2 vCPU, Go 1.26): an idle WebSocket
-// session costs about 7.5 KB of Go heap and stacks (≈ 6 KB of RSS) and one
-// goroutine on the server (BenchmarkIdleWebSocket: 2000 connections opened
-// by a separate process; heap-B/conn, rss-B/conn, goroutines/conn).
-// Send on a busy session queues without allocating (BenchmarkSendQueue,
-// ~43 ns); one WebSocket message echo round trip over loopback takes
-// ~28 µs (BenchmarkWebSocketEcho), a polling POST+GET round trip ~100 µs.
+// session costs one goroutine and about 8–9 KB of Go heap and stacks on a
+// server run by Serve or prepared by ConfigureServer (≈10 KB of RSS in a
+// fresh process; BenchmarkIdleWebSocket: 2000 connections opened by a
+// separate process, metrics heap-B/conn, rss-B/conn, goroutines/conn — RSS
+// is only meaningful with -benchtime=1x). Through Handler on an unprepared
+// fasthttp.Server it is 12–15 KB: fasthttp closes a hijacked connection
+// when its hijack handler returns, so that handler's goroutine stays the
+// reader and keeps fasthttp's request context alive. Send on a busy session
+// queues without allocating (BenchmarkSendQueue, ~25–45 ns); a WebSocket
+// message echo round trip over loopback takes ~25 µs
+// (BenchmarkWebSocketEcho), a polling POST+GET round trip ~80–100 µs
+// (BenchmarkPollingRoundTrip, net/http client in the same process).
 //
 // # Differences from engine.io 1.8.3
 //
 //   - Extensions: Options.MaxSendQueue with the close reason
-//     "send queue overflow"; OnDrain; Close waits for sessions and
-//     goroutines; handshakes after Close get 503.
-//   - JSONP sessions always use base64 string payloads (the reference sends
-//     a JSON-serialised Node Buffer to a JSONP client without b64; real
-//     clients always send b64=1).
+//     "send queue overflow"; OnDrain and OnBatchEnd; ConfigureServer;
+//     Close waits for sessions and goroutines; handshakes after Close get
+//     503.
 //   - A plain HTTP request with the sid of a WebSocket session gets 400
 //     "Bad request" (the reference never answers it).
 //   - Serve ends foreign upgrade requests at once instead of after 1 s, and
@@ -101,20 +114,23 @@
 //     must be 16 base64 bytes. Text frames must be valid UTF-8 (as ws 1.1.2
 //     checks); a bad one closes the session with "transport error".
 //     WebSocket frames of large compressed messages may be fragmented.
-//   - HTTP details fasthttp decides: header names are canonicalised
-//     (X-Xss-Protection), empty 200/500 responses carry Content-Length: 0
-//     instead of chunked encoding, and a Date header is added; header order
-//     otherwise follows 1.8.3 (Content-Type, Content-Encoding,
-//     Content-Length, CORS, X-XSS-Protection, Set-Cookie).
+//   - HTTP details fasthttp decides: empty 200/500 responses carry
+//     Content-Length: 0 instead of chunked encoding, and a Date header is
+//     added; header order otherwise follows 1.8.3 (Content-Type,
+//     Content-Encoding, Content-Length, CORS, X-XSS-Protection,
+//     Set-Cookie).
 //   - A dropped parked GET is detected with a one-byte read probe on the
 //     idle connection (fasthttp has no close notification); a pipelined
 //     request arriving on that connection is consumed by the probe and the
 //     connection is closed after the poll response.
-//   - A POST over maxHttpBufferSize is read completely by fasthttp before
-//     it is rejected (the reference stops reading at the limit); the
-//     connection is then dropped without a response, as in 1.8.3. A POST
-//     is never "in progress" from the server's view (fasthttp delivers the
-//     whole body), so closing a session never aborts one.
+//   - POST bodies up to 4 MiB are read by fasthttp before the engine
+//     sees them: closing a session never aborts such a POST, and one whose
+//     connection drops before its body is complete never reaches the
+//     engine, so the session stays open (1.8.3 closes it with "transport
+//     error"; the heartbeat ends it if the client is really gone). Larger
+//     and chunked bodies are streamed and behave as in 1.8.3: reading stops
+//     past maxHttpBufferSize (connection dropped without a response,
+//     "transport error"), and a broken upload closes the session.
 //   - Closing a session with Server.Close does not wait for a polling
 //     backlog to be fetched (1.8.3's discard mode still waits for a drain).
 //   - The packet and packetCreate events, per-message send callbacks and

@@ -90,3 +90,37 @@ func ExampleServer_Handler() {
 	// Output:
 	// {"code":0,"message":"Transport unknown"}
 }
+
+// Sharing an application's fasthttp.Server: the engine takes /engine.io/,
+// the application's handler everything else.
+func ExampleServer_ConfigureServer() {
+	srv, err := engineio.NewServer(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	app := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("app") }}
+	srv.ConfigureServer(app)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() { _ = app.Serve(ln) }()
+
+	for _, path := range []string{"/", "/engine.io/?EIO=3&transport=nope"} {
+		res, err := client.Get("http://" + ln.Addr().String() + path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		fmt.Println(string(body))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Close(ctx)
+	_ = app.ShutdownWithContext(ctx)
+	// Output:
+	// app
+	// {"code":0,"message":"Transport unknown"}
+}

@@ -91,11 +91,22 @@ func TestJSONP(t *testing.T) {
 			}
 		}
 	})
-	t.Run("EIO-JSONP-05 SUP-25 binary as base64", func(t *testing.T) {
-		sid, _ := open("0", false) // no b64: forced base64 anyway
+	t.Run("EIO-JSONP-05 binary as base64", func(t *testing.T) {
+		sid, _ := open("0", true)
 		jsonpPost(ts, sid, "10:b4AAECAwQ=")
 		if _, got, _ := jsonpGet(t, ts, sid, "0"); got != "10:b4AAECAwQ=" {
 			t.Errorf("echo %q", got)
+		}
+	})
+	t.Run("SUP-25 JSONP without b64", func(t *testing.T) {
+		r := ts.do("GET", "EIO=3&transport=polling&j=2", nil, nil)
+		ts.sock("connection")
+		body := string(r.body)
+		if !strings.HasPrefix(body, `___eio[2]({"type":"Buffer","data":[0,9,7,255,48,123,34,`) || !strings.HasSuffix(body, `,125]});`) {
+			t.Errorf("body %q", body)
+		}
+		if r.header.Get("Content-Type") != "text/plain; charset=UTF-8" {
+			t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
 		}
 	})
 	t.Run("SUP-26 no d, garbage d", func(t *testing.T) {

@@ -3,7 +3,9 @@ package engineio
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -154,10 +156,19 @@ func (s *Server) writePoll(ctx *fasthttp.RequestCtx, sock *Socket, p *pollTransp
 	bp := payloadPool.Get().(*[]byte)
 	body := (*bp)[:0]
 	switch {
-	case p.jsonp:
+	case p.jsonp && p.b64:
 		tp := payloadPool.Get().(*[]byte)
 		*tp = packet.AppendStringPayload((*tp)[:0], ps)
 		body = packet.AppendJSONP(body, p.jsonpIndex, *tp)
+		payloadPool.Put(tp)
+		ctx.Response.Header.SetContentType("text/plain; charset=UTF-8")
+	case p.jsonp:
+		// A JSONP session without b64 gets what 1.8.3 produces: the binary
+		// payload as a JSON-serialised Node Buffer (useless to a JSONP
+		// client; real ones always send b64=1).
+		tp := payloadPool.Get().(*[]byte)
+		*tp = packet.AppendBinaryPayload((*tp)[:0], ps)
+		body = appendJSONPBuffer(body, p.jsonpIndex, *tp)
 		payloadPool.Put(tp)
 		ctx.Response.Header.SetContentType("text/plain; charset=UTF-8")
 	case p.b64:
@@ -193,6 +204,20 @@ func (s *Server) writePoll(ctx *fasthttp.RequestCtx, sock *Socket, p *pollTransp
 	}
 }
 
+// appendJSONPBuffer writes ___eio[index]({"type":"Buffer","data":[...]});.
+func appendJSONPBuffer(dst []byte, index string, payload []byte) []byte {
+	dst = append(dst, "___eio["...)
+	dst = append(dst, index...)
+	dst = append(dst, `]({"type":"Buffer","data":[`...)
+	for i, c := range payload {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendUint(dst, uint64(c), 10)
+	}
+	return append(dst, "]});"...)
+}
+
 func putPayload(bp *[]byte, b []byte) {
 	if cap(b) > 64<<10 {
 		return
@@ -211,6 +236,8 @@ func (s *Server) pollHeaders(ctx *fasthttp.RequestCtx, sock *Socket, cors bool) 
 		corsHeaders(ctx)
 	}
 	if ua := ctx.Request.Header.UserAgent(); bytes.Contains(ua, []byte(";MSIE")) || bytes.Contains(ua, []byte("Trident/")) {
+		// Spelled as 1.8.3 does; fasthttp would write X-Xss-Protection.
+		ctx.Response.Header.DisableNormalizing()
 		ctx.Response.Header.Set("X-XSS-Protection", "0")
 	}
 	if sock.cookie != "" {
@@ -243,8 +270,7 @@ func (s *Server) pollPOST(ctx *fasthttp.RequestCtx, sock *Socket) {
 		ctx.SetStatusCode(fasthttp.StatusInternalServerError)
 		return
 	}
-	body := ctx.PostBody()
-	if int64(len(body)) > s.cfg.maxBuffer {
+	if cl := ctx.Request.Header.ContentLength(); cl > 0 && int64(cl) > s.cfg.maxBuffer {
 		sock.finishLocked(ReasonTransportError)
 		sock.unlock()
 		dropConnection(ctx)
@@ -254,6 +280,17 @@ func (s *Server) pollPOST(ctx *fasthttp.RequestCtx, sock *Socket) {
 	jsonp := p.jsonp
 	sock.mu.Unlock()
 
+	body, err := postBody(ctx, s.cfg.maxBuffer)
+	if err != nil {
+		// Too big (chunked), or the connection broke mid-body.
+		sock.mu.Lock()
+		p.posting = false
+		sock.finishLocked(ReasonTransportError)
+		sock.unlock()
+		dropConnection(ctx)
+		return
+	}
+
 	onPacket := func(pk packet.Packet) error {
 		if pk.Type == packet.Close {
 			sock.clientClose()
@@ -262,7 +299,6 @@ func (s *Server) pollPOST(ctx *fasthttp.RequestCtx, sock *Socket) {
 		sock.handlePacket(pk)
 		return nil
 	}
-	var err error
 	sock.beginDeliver()
 	switch {
 	case jsonp:
@@ -285,6 +321,7 @@ func (s *Server) pollPOST(ctx *fasthttp.RequestCtx, sock *Socket) {
 			sock.parseError()
 		}
 	}
+	sock.batchEnd()
 	sock.endDeliver()
 
 	sock.mu.Lock()
@@ -295,6 +332,31 @@ func (s *Server) pollPOST(ctx *fasthttp.RequestCtx, sock *Socket) {
 	ctx.Response.Header.SetContentType("text/html")
 	ctx.Response.SetBodyString("ok")
 	s.pollHeaders(ctx, sock, !jsonp)
+}
+
+var errBodyTooBig = errors.New("engineio: POST body larger than maxHttpBufferSize")
+
+// postBody returns the POST body, at most max bytes. A server with
+// StreamRequestBody (Serve's) hands bodies above its MaxRequestBodySize to
+// the handler as a stream, so an oversized one is noticed here instead of
+// being refused by fasthttp with 413.
+func postBody(ctx *fasthttp.RequestCtx, max int64) ([]byte, error) {
+	stream := ctx.RequestBodyStream()
+	if stream == nil {
+		b := ctx.PostBody()
+		if int64(len(b)) > max {
+			return nil, errBodyTooBig
+		}
+		return b, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(stream, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, errBodyTooBig
+	}
+	return b, nil
 }
 
 // clientClose handles a close packet received over polling: a parked GET

@@ -1,10 +1,15 @@
 package engineio
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,6 +211,13 @@ func TestPollingMethodsAndHeaders(t *testing.T) {
 			}
 		})
 	}
+	t.Run("IE header spelling on the wire", func(t *testing.T) {
+		got := rawHTTP(t, ts.addr, "POST /engine.io/?EIO=3&transport=polling&sid="+sid+" HTTP/1.1\r\nHost: x\r\nUser-Agent: x;MSIE 9\r\nContent-Length: 3\r\nConnection: close\r\n\r\n1:2")
+		if !strings.Contains(got, "\r\nX-XSS-Protection: 0\r\n") {
+			t.Errorf("response %q", got)
+		}
+		ts.poll(sid)
+	})
 	t.Run("no IE header otherwise", func(t *testing.T) {
 		r := ts.do("POST", "EIO=3&transport=polling&sid="+sid, map[string]string{"User-Agent": "MSIE 8.0"}, []byte("1:2"))
 		if r.header.Get("X-XSS-Protection") != "" {
@@ -423,5 +435,172 @@ func TestOverlappingPOST(t *testing.T) {
 	}
 	if ev := ts.closed("close"); ev.reason != ReasonTransportError {
 		t.Errorf("reason %q", ev.reason)
+	}
+}
+
+// covers: SUP-27
+// Oversized POSTs in every form: declared length, chunked, and a streamed
+// body (Serve streams bodies above 4 MiB) within and beyond the limit.
+func TestPOSTSizeForms(t *testing.T) {
+	t.Run("declared length far over the limit", func(t *testing.T) {
+		ts := start(t, &Options{MaxHTTPBufferSize: 5}, nil)
+		sid := ts.openB64()
+		ts.sock("connection")
+		body := strings.Repeat("x", 100000)
+		raw := rawHTTP(t, ts.addr, "POST /engine.io/?EIO=3&transport=polling&sid="+sid+" HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"+body)
+		if raw != "" {
+			t.Errorf("response %q, want the connection dropped", raw)
+		}
+		if ev := ts.closed("close"); ev.reason != ReasonTransportError {
+			t.Errorf("reason %q", ev.reason)
+		}
+	})
+	t.Run("chunked over the limit", func(t *testing.T) {
+		ts := start(t, &Options{MaxHTTPBufferSize: 5}, nil)
+		sid := ts.openB64()
+		ts.sock("connection")
+		raw := rawHTTP(t, ts.addr, "POST /engine.io/?EIO=3&transport=polling&sid="+sid+" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n8:4abcdef\r\n0\r\n\r\n")
+		if raw != "" {
+			t.Errorf("response %q, want the connection dropped", raw)
+		}
+		if ev := ts.closed("close"); ev.reason != ReasonTransportError {
+			t.Errorf("reason %q", ev.reason)
+		}
+	})
+	t.Run("broken chunked upload", func(t *testing.T) {
+		ts := start(t, nil, nil)
+		sid := ts.openB64()
+		ts.sock("connection")
+		c, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Write([]byte("POST /engine.io/?EIO=3&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n6:4hel"))
+		time.Sleep(20 * time.Millisecond) // let the handler start reading the stream
+		c.Close()
+		if ev := ts.closed("close"); ev.reason != ReasonTransportError {
+			t.Errorf("reason %q", ev.reason)
+		}
+	})
+	t.Run("streamed body within the limit", func(t *testing.T) {
+		ts := start(t, nil, nil)
+		sid := ts.openB64()
+		col := newCollector(ts.sock("connection"))
+		msg := strings.Repeat("y", 5<<20)
+		p := strconv.Itoa(len(msg)+1) + ":4" + msg
+		if r := ts.send(sid, p); string(r.body) != "ok" {
+			t.Fatalf("POST %d %q", r.status, r.body)
+		}
+		if got := col.wait(t, 1); len(got[0].Data) != len(msg) {
+			t.Errorf("got %d bytes", len(got[0].Data))
+		}
+	})
+	t.Run("streamed body over the limit", func(t *testing.T) {
+		ts := start(t, &Options{MaxHTTPBufferSize: 5 << 20}, nil)
+		sid := ts.openB64()
+		ts.sock("connection")
+		body := strings.Repeat("z", 5<<20+10)
+		raw := rawHTTP(t, ts.addr, "POST /engine.io/?EIO=3&transport=polling&sid="+sid+" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"+strconv.FormatInt(int64(len(body)), 16)+"\r\n"+body+"\r\n0\r\n\r\n")
+		if raw != "" {
+			t.Errorf("response of %d bytes, want the connection dropped", len(raw))
+		}
+		if ev := ts.closed("close"); ev.reason != ReasonTransportError {
+			t.Errorf("reason %q", ev.reason)
+		}
+	})
+}
+
+// TestMultiMessageSendIntoParkedGET: like 1.8.3, which flushes on every
+// message, a parked GET takes only the first message of a Send; the rest
+// comes with the next GET.
+func TestMultiMessageSendIntoParkedGET(t *testing.T) {
+	ts := start(t, nil, nil)
+	sid := ts.openB64()
+	s := ts.sock("connection")
+	g := ts.pollAsync(sid)
+	waitParked(t, ts.Server, sid)
+	_ = s.Send([]Message{{Data: []byte(`51-["e",{"_placeholder":true,"num":0}]`)}, {Data: []byte{1, 2, 3}, Binary: true}}, SendOptions{})
+	if r := recv(t, g, "GET"); string(r.body) != `39:451-["e",{"_placeholder":true,"num":0}]` {
+		t.Errorf("parked GET %q", r.body)
+	}
+	if r := ts.poll(sid); string(r.body) != "6:b4AQID" {
+		t.Errorf("next GET %q", r.body)
+	}
+	// Without a parked GET everything waits together.
+	_ = s.Send([]Message{{Data: []byte("a")}, {Data: []byte("b")}}, SendOptions{})
+	if r := ts.poll(sid); string(r.body) != "2:4a2:4b" {
+		t.Errorf("GET %q", r.body)
+	}
+}
+
+// TestOnBatchEnd: called once per POST payload and per WebSocket message,
+// after its messages.
+func TestOnBatchEnd(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	ts := start(t, nil, func(s *Socket) {
+		s.OnMessage(func(d []byte, _ bool) { mu.Lock(); events = append(events, string(d)); mu.Unlock() })
+		s.OnBatchEnd(func() { mu.Lock(); events = append(events, "|"); mu.Unlock() })
+	})
+	sid := ts.openB64()
+	ts.sock("connection")
+	ts.send(sid, "2:4a2:4b")
+	ts.send(sid, "1:2") // a ping only: no batch end
+	ts.send(sid, "2:4c")
+	c, _ := ts.openWS("")
+	ts.sock("connection")
+	writeWS(t, c, 1, "4d")
+	writeWS(t, c, 1, "2")
+	if got := readWSText(t, c); got != "3" {
+		t.Fatalf("pong %q", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(events, ""); got != "ab|c|d|" {
+		t.Errorf("events %q, want ab|c|d|", got)
+	}
+}
+
+// TestPipelinedRequestOnParkedGET: a request pipelined behind a parked GET
+// is consumed by the drop probe; the session survives, the poll is answered
+// with Connection: close and the connection ends.
+func TestPipelinedRequestOnParkedGET(t *testing.T) {
+	ts := start(t, nil, nil)
+	sid := ts.openB64()
+	s := ts.sock("connection")
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	get := "GET /engine.io/?EIO=3&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\n\r\n"
+	if _, err := c.Write([]byte(get)); err != nil {
+		t.Fatal(err)
+	}
+	waitParked(t, ts.Server, sid)
+	if _, err := c.Write([]byte(get)); err != nil { // pipelined
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // give the probe time to see it
+	_ = s.Send(text("x"), SendOptions{})
+	_ = c.SetDeadline(time.Now().Add(waitTimeout))
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "2:4x" {
+		t.Fatalf("response %d %q", res.StatusCode, body)
+	}
+	if !res.Close {
+		t.Skip("the pipelined request arrived after the probe stopped (slow machine)")
+	}
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Errorf("connection still open after Connection: close")
+	}
+	if ts.lookup(sid) == nil {
+		t.Errorf("session closed")
 	}
 }

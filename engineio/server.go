@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -73,6 +74,7 @@ type Server struct {
 	live     int // sessions whose OnClose has not returned yet
 	done     chan struct{}
 	fs       *fasthttp.Server
+	ln       net.Listener // Serve's listener
 	clients  atomic.Int64
 }
 
@@ -118,7 +120,8 @@ func (s *Server) ClientsCount() int { return int(s.clients.Load()) }
 
 // Handler is a fasthttp.RequestHandler for the engine.io endpoint: mount it
 // on a router for Path and everything below. Requests whose URL does not
-// start with Path+"/" get 404.
+// start with Path+"/" get 404. On a fasthttp.Server prepared with
+// ConfigureServer the engine's requests do not need it.
 func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 	if !bytes.HasPrefix(ctx.RequestURI(), s.prefix) {
 		ctx.Error("Not Found", fasthttp.StatusNotFound)
@@ -131,31 +134,22 @@ func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 // paths get 501, as engine.io's listen()) until Close; it returns
 // ErrServerClosed after Close.
 func (s *Server) Serve(ln net.Listener) error {
-	limit := s.cfg.maxBuffer + 1
-	if limit > 1<<30 {
-		limit = 1 << 30
-	}
 	fs := &fasthttp.Server{
 		Handler: func(ctx *fasthttp.RequestCtx) {
-			if !bytes.HasPrefix(ctx.RequestURI(), s.prefix) {
-				if isUpgrade(ctx) {
-					dropConnection(ctx) // engine.io destroys foreign upgrades (after 1 s)
-					return
-				}
-				ctx.Error("Not Implemented", fasthttp.StatusNotImplemented)
+			if isUpgrade(ctx) {
+				dropConnection(ctx) // engine.io destroys foreign upgrades (after 1 s)
 				return
 			}
-			s.handle(ctx, true)
+			ctx.Error("Not Implemented", fasthttp.StatusNotImplemented)
 		},
 		NoDefaultServerHeader: true,
-		MaxRequestBodySize:    int(limit),
 		// A polling client makes a request at least every pingInterval;
 		// keep-alive connections idle for longer are gone.
-		IdleTimeout:       s.cfg.pingInterval + s.cfg.pingTimeout,
-		KeepHijackedConns: true,
-		CloseOnShutdown:   true,
-		Logger:            slogLogger{s.cfg.log},
+		IdleTimeout:     s.cfg.pingInterval + s.cfg.pingTimeout,
+		CloseOnShutdown: true,
+		Logger:          slogLogger{s.cfg.log},
 	}
+	s.ConfigureServer(fs)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -165,7 +159,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 		return errServing
 	}
-	s.fs = fs
+	s.fs, s.ln = fs, ln
 	s.mu.Unlock()
 	err := fs.Serve(ln)
 	s.mu.Lock()
@@ -175,6 +169,50 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	return err
+}
+
+// ConfigureServer prepares fs, before it serves, to carry the engine.io
+// endpoint the way Serve does, next to the application's own handler:
+// requests under Path go to the engine, everything else to fs.Handler as
+// before (nil: 404). It sets KeepHijackedConns (a WebSocket then costs half
+// the memory of one served through Handler) and StreamRequestBody (so a
+// POST above the engine's limit closes the session as in 1.8.3 instead of
+// being refused with 413). The application's handler still sees fully read
+// bodies: a streamed one is read for it up to fs.MaxRequestBodySize, and a
+// larger one gets 413 as without streaming. Upgrade requests outside Path
+// go to fs.Handler, which must then close or keep the connection itself.
+func (s *Server) ConfigureServer(fs *fasthttp.Server) {
+	next := fs.Handler
+	limit := fs.MaxRequestBodySize
+	if limit <= 0 {
+		limit = fasthttp.DefaultMaxRequestBodySize
+	}
+	// Bodies up to the threshold are read before a handler runs; larger
+	// ones and chunked ones are streamed to it.
+	threshold := min(s.cfg.maxBuffer+1, int64(limit), 4<<20)
+	fs.MaxRequestBodySize = int(threshold)
+	fs.KeepHijackedConns = true
+	fs.StreamRequestBody = true
+	fs.Handler = func(ctx *fasthttp.RequestCtx) {
+		if bytes.HasPrefix(ctx.RequestURI(), s.prefix) {
+			s.handle(ctx, true)
+			return
+		}
+		if stream := ctx.RequestBodyStream(); stream != nil {
+			b, err := io.ReadAll(io.LimitReader(stream, int64(limit)+1))
+			if err != nil || len(b) > limit {
+				ctx.SetConnectionClose()
+				ctx.Error("Request Entity Too Large", fasthttp.StatusRequestEntityTooLarge)
+				return
+			}
+			ctx.Request.SetBodyRaw(b)
+		}
+		if next == nil {
+			ctx.Error("Not Found", fasthttp.StatusNotFound)
+			return
+		}
+		next(ctx)
+	}
 }
 
 var errServing = errors.New("engineio: Serve called twice")
@@ -209,7 +247,7 @@ func (s *Server) Close(ctx context.Context) error {
 	for _, sock := range s.sessions {
 		socks = append(socks, sock)
 	}
-	fs := s.fs
+	fs, ln := s.fs, s.ln
 	s.checkDoneLocked()
 	s.mu.Unlock()
 
@@ -221,6 +259,9 @@ func (s *Server) Close(ctx context.Context) error {
 	var err error
 	if fs != nil {
 		err = fs.ShutdownWithContext(ctx)
+		// Shutdown misses a Serve that has not registered its listener
+		// yet; closing the listener ends that one too.
+		_ = ln.Close()
 	}
 	select {
 	case <-s.done:
@@ -230,15 +271,28 @@ func (s *Server) Close(ctx context.Context) error {
 	// Out of time: close what is left hard; readers and flushers then end
 	// promptly.
 	s.mu.Lock()
+	conns := make([]net.Conn, 0, len(s.conns))
 	for c := range s.conns {
-		_ = c.Close()
+		conns = append(conns, c)
 	}
+	socks = socks[:0]
 	for _, sock := range s.sessions {
+		socks = append(socks, sock)
+	}
+	s.mu.Unlock()
+	for _, sock := range socks {
 		sock.mu.Lock()
+		for _, t := range []*wsTransport{sock.ws, sock.upg} {
+			if t != nil {
+				t.hard.Store(true)
+			}
+		}
 		sock.finishLocked(ReasonForcedClose)
 		sock.unlock()
 	}
-	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
 	<-s.done
 	return ctx.Err()
 }
@@ -336,8 +390,13 @@ func (s *Server) register(sock *Socket) bool {
 }
 
 // connected starts the session's heartbeat timer and calls OnConnection.
+// OnConnection runs under the delivery lock, so an early close (a
+// heartbeat timeout while it runs, or Close from inside it) reports OnClose
+// only after it has returned and registered its handlers.
 func (s *Server) connected(sock *Socket) {
 	sock.startPingTimer()
+	sock.beginDeliver()
+	defer sock.endDeliver()
 	if fn := s.onConn.Load(); fn != nil {
 		(*fn)(sock)
 	}
@@ -532,7 +591,7 @@ func (s *Server) handshakePolling(ctx *fasthttp.RequestCtx, req *Request, args *
 	sock := s.newSession(req)
 	p := &pollTransport{b64: hasB64(args)}
 	if j, n := single(args, "j"); n == 1 {
-		p.jsonp, p.b64 = true, true // JSONP is always base64 here (real clients send b64=1)
+		p.jsonp = true
 		digits := make([]byte, 0, len(j))
 		for i := 0; i < len(j); i++ {
 			if j[i] >= '0' && j[i] <= '9' {
@@ -575,20 +634,23 @@ func encodeURIComponent(v string) string {
 func (s *Server) upgradeRequest(ctx *fasthttp.RequestCtx, own bool, info *wsRequest) {
 	ctx.HijackSetNoResponse(true)
 	ctx.Hijack(func(c net.Conn) {
-		if !own {
-			// A foreign fasthttp.Server closes the connection when this
-			// function returns: this goroutine is the reader.
-			s.serveWS(c, info)
-			return
-		}
-		// Our own server keeps hijacked connections: let fasthttp recycle
-		// its context and buffers, and read the raw connection on a fresh
-		// goroutine (a WebSocket client sends nothing before the 101, so
-		// fasthttp's reader holds no bytes of it).
+		// Work on the underlying connection, not fasthttp's wrapper: the
+		// wrapper goes back to a pool when this function returns, while a
+		// close frame or Server.Close may still touch the connection. A
+		// WebSocket client sends nothing before the 101, so fasthttp's
+		// reader holds no bytes of it.
 		raw := c
 		if uc, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
 			raw = uc.UnsafeConn()
 		}
+		if !own {
+			// A foreign fasthttp.Server closes the connection when this
+			// function returns: this goroutine is the reader.
+			s.serveWS(raw, info)
+			return
+		}
+		// Our own server keeps hijacked connections: let fasthttp recycle
+		// its context and buffers, and read on a fresh goroutine.
 		if !s.goTracked(func() { s.serveWS(raw, info) }) {
 			_ = raw.Close()
 		}

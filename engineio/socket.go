@@ -84,6 +84,8 @@ type Socket struct {
 	onMessage atomic.Pointer[func([]byte, bool)]
 	onClose   atomic.Pointer[func(string)]
 	onDrain   atomic.Pointer[func()]
+	onBatch   atomic.Pointer[func()]
+	delivered bool // a message was delivered since the last batchEnd (under dmu)
 
 	// dmu is held while packets are delivered to OnMessage (by the
 	// WebSocket reader or a POST handler); OnClose runs under it too, so
@@ -144,6 +146,16 @@ func (s *Socket) OnDrain(fn func()) {
 	s.onDrain.Store(&fn)
 }
 
+// OnBatchEnd sets a handler called on the reading goroutine after the
+// messages of one received unit were delivered: one polling POST payload,
+// or one WebSocket message. It runs under the same rules as OnMessage
+// (never concurrently with it, never after OnClose) and only if at least
+// one message was delivered. socket.io uses it to emulate 1.7.3's "next
+// tick" boundaries.
+func (s *Socket) OnBatchEnd(fn func()) {
+	s.onBatch.Store(&fn)
+}
+
 // Send queues msgs, in order and atomically, and returns without waiting
 // for the network. The Message values are copied, but their Data slices are
 // kept until written and must not be modified afterwards (one Data may be
@@ -182,6 +194,13 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 			noCompress: opts.NoCompress,
 		})
 		s.queueBytes += len(msgs[i].Data) + 1
+		if i == 0 && len(msgs) > 1 && s.ws == nil && s.poll != nil && s.poll.get != nil {
+			// engine.io 1.8.3 flushes on every message it is given: a
+			// parked GET takes the first one alone, the rest wait for
+			// the next GET (socket.io's binary packet header, then its
+			// attachments).
+			s.flushLocked()
+		}
 	}
 	s.flushLocked()
 	s.unlock()
@@ -301,7 +320,9 @@ func (s *Socket) closeLocked(discard bool) {
 		return
 	}
 	s.state = stateClosing
-	if len(s.queue) > 0 {
+	// A WebSocket flusher may hold a batch it took from the queue and has
+	// not written yet: wait for it too.
+	if len(s.queue) > 0 || (s.ws != nil && s.ws.flushing) {
 		if discard && s.ws == nil {
 			// Polling with a backlog has no GET parked; shutting down does
 			// not wait for one.
@@ -396,6 +417,21 @@ func (s *Socket) maybeFireClose() {
 
 func (s *Socket) beginDeliver() { s.dmu.Lock() }
 
+// batchEnd runs OnBatchEnd after a unit that delivered messages; the
+// caller holds dmu.
+func (s *Socket) batchEnd() {
+	if !s.delivered {
+		return
+	}
+	s.delivered = false
+	if s.closeFired.Load() {
+		return
+	}
+	if fn := s.onBatch.Load(); fn != nil {
+		(*fn)()
+	}
+}
+
 func (s *Socket) endDeliver() {
 	s.dmu.Unlock()
 	s.maybeFireClose()
@@ -418,6 +454,7 @@ func (s *Socket) handlePacket(p packet.Packet) {
 	case packet.Message:
 		s.mu.Unlock()
 		if fn := s.onMessage.Load(); fn != nil {
+			s.delivered = true
 			(*fn)(p.Data, p.Binary)
 		}
 	default:

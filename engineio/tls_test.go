@@ -91,7 +91,9 @@ func TestTLS(t *testing.T) {
 			}
 			got := make(chan string, 4)
 			secure := make(chan bool, 4)
+			socks := make(chan *Socket, 4)
 			srv.OnConnection(func(s *Socket) {
+				socks <- s
 				secure <- s.Request().Secure
 				s.OnMessage(func(d []byte, _ bool) { got <- string(d) })
 			})
@@ -141,6 +143,31 @@ func TestTLS(t *testing.T) {
 			}
 			if !recv(t, secure, "secure") {
 				t.Errorf("Request.Secure false over TLS")
+			}
+			// A parked GET over TLS (the drop probe reads a tls.Conn),
+			// twice on the same keep-alive connection.
+			sock := recv(t, socks, "socket")
+			for i := range 2 {
+				type result struct {
+					body string
+					err  error
+				}
+				gr := make(chan result, 1)
+				go func() {
+					res, err := client.Get(base + "&sid=" + sid)
+					if err != nil {
+						gr <- result{err: err}
+						return
+					}
+					b, _ := io.ReadAll(res.Body)
+					res.Body.Close()
+					gr <- result{body: string(b)}
+				}()
+				waitParked(t, srv, sid)
+				_ = sock.Send(text("tls"), SendOptions{})
+				if r := recv(t, gr, "parked GET"); r.err != nil || r.body != "4:4tls" {
+					t.Errorf("GET %d: %q %v", i, r.body, r.err)
+				}
 			}
 
 			// WSS.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -45,6 +46,7 @@ type wsTransport struct {
 	threshold int
 	flushing  bool
 	closeOnce sync.Once
+	hard      atomic.Bool // close without a close frame (shutdown past its deadline)
 }
 
 var wsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -84,6 +86,10 @@ func (t *wsTransport) writeBatch(batch []outPacket) error {
 // to answer before the reader gives up; the reader closes the connection.
 func (t *wsTransport) close() {
 	t.closeOnce.Do(func() {
+		if t.hard.Load() {
+			_ = t.raw.Close()
+			return
+		}
 		_ = t.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(closeWriteWait))
 		_ = t.raw.SetReadDeadline(time.Now().Add(closeReadWait))
 	})
@@ -139,6 +145,16 @@ func (s *Server) serveWS(raw net.Conn, info *wsRequest) {
 	}
 	conn.SetReadLimit(limit)
 	conn.SetCompressionLevel(s.cfg.pmdLevel)
+	conn.SetCloseHandler(func(code int, text string) error {
+		// Answer a close frame as ws 1.1.2 does: echo code and reason,
+		// and 1000 for a frame without a status.
+		msg := websocket.FormatCloseMessage(code, text)
+		if code == websocket.CloseNoStatusReceived {
+			msg = websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+		}
+		_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWriteWait))
+		return nil
+	})
 	t := &wsTransport{conn: conn, cork: cork, raw: raw, b64: info.b64, threshold: s.cfg.pmdThreshold}
 
 	if info.transport != TransportWebSocket {
@@ -198,10 +214,13 @@ func (s *Socket) readLoop(t *wsTransport) {
 		}
 		bp := readPool.Get().(*[]byte)
 		var data []byte
-		data, err = readAll(r, (*bp)[:0])
+		data, err = readAll(r, (*bp)[:0], s.srv.cfg.maxBuffer)
 		if err == nil && mt == websocket.TextMessage && !utf8.Valid(data) {
 			err = errInvalidUTF8
 			_ = t.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, ""), time.Now().Add(closeWriteWait))
+		}
+		if errors.Is(err, errTooBig) {
+			_ = t.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseMessageTooBig, ""), time.Now().Add(closeWriteWait))
 		}
 		if err != nil {
 			break
@@ -222,10 +241,19 @@ func (s *Socket) readLoop(t *wsTransport) {
 	s.onWSEnd(t, err)
 }
 
-var errInvalidUTF8 = errors.New("engineio: invalid UTF-8 in text frame")
+var (
+	errInvalidUTF8 = errors.New("engineio: invalid UTF-8 in text frame")
+	errTooBig      = errors.New("engineio: message of maxHttpBufferSize bytes or more")
+)
 
-func readAll(r io.Reader, b []byte) ([]byte, error) {
+// readAll reads a message into b. max bounds the (decompressed) size: the
+// read limit set on the connection counts wire bytes, which a compressed
+// message can multiply.
+func readAll(r io.Reader, b []byte, max int64) ([]byte, error) {
 	for {
+		if int64(len(b)) >= max {
+			return b, errTooBig
+		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
@@ -258,6 +286,7 @@ func (s *Socket) onWSPacket(t *wsTransport, p packet.Packet, perr error) {
 	} else {
 		s.handlePacket(p)
 	}
+	s.batchEnd()
 	s.endDeliver()
 }
 
@@ -376,7 +405,7 @@ func wsCloseReason(err error) string {
 	switch {
 	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		return ReasonTransportClose
-	case errors.Is(err, websocket.ErrReadLimit), errors.Is(err, errInvalidUTF8):
+	case errors.Is(err, websocket.ErrReadLimit), errors.Is(err, errInvalidUTF8), errors.Is(err, errTooBig):
 		return ReasonTransportError
 	}
 	var ne net.Error

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -336,7 +337,11 @@ func TestHandlerAcrossHTTPServers(t *testing.T) {
 			<-done
 		}
 	}
-	_, stop1 := serve()
+	addr1, stop1 := serve()
+	// One request makes sure the first server is serving before Shutdown.
+	if r := rawHTTP(t, addr1, "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.HasPrefix(r, "HTTP/1.1 404") {
+		t.Fatalf("first server: %q", r)
+	}
 	stop1()
 	addr, stop2 := serve()
 	defer stop2()
@@ -357,5 +362,156 @@ func TestHandlerAcrossHTTPServers(t *testing.T) {
 	var ce *websocket.CloseError
 	if err := wsClosed(t, c); !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
 		t.Errorf("close %v, want 1000", err)
+	}
+}
+
+// covers: SUP-28
+// The size limit applies to the decompressed message: a small compressed
+// frame that inflates past MaxHTTPBufferSize closes the session.
+func TestWebSocketCompressedLimit(t *testing.T) {
+	ts := start(t, &Options{MaxHTTPBufferSize: 1000}, nil)
+	d := websocket.Dialer{EnableCompression: true, HandshakeTimeout: waitTimeout}
+	c, res, err := d.Dial("ws"+strings.TrimPrefix(ts.base, "http")+"?EIO=3&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !strings.Contains(res.Header.Get("Sec-Websocket-Extensions"), "permessage-deflate") {
+		t.Fatalf("compression not negotiated: %v", res.Header)
+	}
+	readWS(t, c)
+	col := newCollector(ts.sock("connection"))
+	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("a", 900)) // inflates below the limit
+	if got := col.wait(t, 1); len(got[0].Data) != 900 {
+		t.Fatalf("got %d bytes", len(got[0].Data))
+	}
+	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("a", 100000))
+	if ev := ts.closed("close"); ev.reason != ReasonTransportError {
+		t.Errorf("reason %q", ev.reason)
+	}
+	var ce *websocket.CloseError
+	if err := wsClosed(t, c); !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
+		t.Errorf("close %v, want 1009", err)
+	}
+}
+
+// TestCloseWhileFlushing: Close right after Send, repeated, never loses a
+// message a flusher already took from the queue.
+func TestCloseWhileFlushing(t *testing.T) {
+	ts := start(t, nil, nil)
+	for i := range 30 {
+		c, _ := ts.openWS("")
+		s := ts.sock("connection")
+		for _, m := range []string{"a", "b", "c"} {
+			_ = s.Send(text(m), SendOptions{})
+		}
+		if i%2 == 0 {
+			time.Sleep(time.Duration(i) * 10 * time.Microsecond) // vary where Close lands
+		}
+		s.Close()
+		for _, m := range []string{"4a", "4b", "4c"} {
+			if got := readWSText(t, c); got != m {
+				t.Fatalf("round %d: frame %q, want %q", i, got, m)
+			}
+		}
+		wsClosed(t, c)
+		ts.closed("close")
+	}
+}
+
+// TestConfigureServer: the engine and an application's handler on one
+// fasthttp.Server prepared by ConfigureServer. The application still gets
+// whole bodies (also chunked ones) and 413 above its limit; the engine
+// works on both transports.
+func TestConfigureServer(t *testing.T) {
+	srv, err := NewServer(&Options{MaxHTTPBufferSize: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.OnConnection(echo)
+	fs := &fasthttp.Server{
+		MaxRequestBodySize: 100,
+		Handler: func(ctx *fasthttp.RequestCtx) {
+			ctx.SetBodyString("app got " + strconv.Itoa(len(ctx.PostBody())))
+		},
+	}
+	srv.ConfigureServer(fs)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- fs.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Error(err)
+		}
+		if err := fs.ShutdownWithContext(ctx); err != nil {
+			t.Error(err)
+		}
+		<-done
+	}()
+	addr := ln.Addr().String()
+	post := func(hdr, body string) string {
+		return rawHTTP(t, addr, "POST /app HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"+hdr+"\r\n"+body)
+	}
+	if got := post("Content-Length: 50\r\n", strings.Repeat("a", 50)); !strings.HasSuffix(got, "app got 50") {
+		t.Errorf("small body: %q", got)
+	}
+	if got := post("Transfer-Encoding: chunked\r\n", "a\r\n0123456789\r\n0\r\n\r\n"); !strings.HasSuffix(got, "app got 10") {
+		t.Errorf("chunked body: %q", got)
+	}
+	if got := post("Content-Length: 150\r\n", strings.Repeat("a", 150)); !strings.HasPrefix(got, "HTTP/1.1 413") {
+		t.Errorf("large body: %q", got)
+	}
+	// Engine: a WebSocket session (read on a goroutine of its own) and
+	// the engine's smaller POST limit.
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/engine.io/?EIO=3&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWS(t, c)
+	writeWS(t, c, websocket.TextMessage, "4hey")
+	if got := readWSText(t, c); got != "4hey" {
+		t.Errorf("echo %q", got)
+	}
+	hs := rawHTTP(t, addr, "GET /engine.io/?EIO=3&transport=polling&b64=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	i := strings.Index(hs, `"sid":"`)
+	if i < 0 {
+		t.Fatalf("handshake %q", hs)
+	}
+	sid := hs[i+7 : i+27]
+	if got := rawHTTP(t, addr, "POST /engine.io/?EIO=3&transport=polling&sid="+sid+" HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n3:4abc"); got != "" {
+		t.Errorf("oversized engine POST answered %q", got)
+	}
+}
+
+// TestCloseFrameReply: the server answers a client's close frame like
+// ws 1.1.2: same code and reason, 1000 for an empty frame.
+func TestCloseFrameReply(t *testing.T) {
+	ts := start(t, nil, nil)
+	for _, tt := range []struct{ name, send, want string }{
+		{"empty", "", "\x03\xe8"},
+		{"1000", "\x03\xe8", "\x03\xe8"},
+		{"1001 with reason", "\x03\xe9bye", "\x03\xe9bye"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, _ := ts.dialRaw("EIO=3&transport=websocket", "")
+			if f := w.mustRead(); !strings.HasPrefix(string(f.data), "0{") {
+				t.Fatalf("open %q", f.data)
+			}
+			ts.sock("connection")
+			w.write(8, []byte(tt.send))
+			f := w.mustRead()
+			if f.op != 8 || string(f.data) != tt.want {
+				t.Errorf("reply op %d %q, want close %q", f.op, f.data, tt.want)
+			}
+			if ev := ts.closed("close"); ev.reason != ReasonTransportClose {
+				t.Errorf("reason %q", ev.reason)
+			}
+		})
 	}
 }

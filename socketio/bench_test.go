@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -150,4 +151,32 @@ func BenchmarkValues(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkIdleClientMemory connects b.N idle clients to "/" and "/chat"
+// and reports the socket.io layer's heap per client (engine.io session
+// excluded) and goroutines per client.
+func BenchmarkIdleClientMemory(b *testing.B) {
+	s := benchServer(b)
+	s.Of("/chat")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	g0 := runtime.NumGoroutine()
+	b.ResetTimer()
+	conns := benchClients(b, s, b.N)
+	for _, bc := range conns {
+		bc.c.onMessage([]byte("0/chat"), false)
+	}
+	for _, bc := range conns {
+		for bc.sent.Load() < 2 {
+			s.workers.wait(context.Background())
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heapB/client")
+	b.ReportMetric(float64(runtime.NumGoroutine()-g0)/float64(b.N), "goroutines/client")
+	runtime.KeepAlive(conns)
 }

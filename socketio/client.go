@@ -58,10 +58,11 @@ type client struct {
 	dec  *parser.Decoder // reader goroutine only
 
 	// batchAware is set when the engine reports the end of each read batch
-	// (a POST payload, a WebSocket message): then connecting is the set of
-	// namespaces whose CONNECT arrived in the current batch, and their
-	// other packets in the same batch are dropped, as 1.7.3 does (its
-	// CONNECT completes on the next tick). Reader goroutine only.
+	// (a POST payload, a WebSocket message; engineio's OnBatchEnd): then
+	// connecting is the set of namespaces whose CONNECT arrived in the
+	// current batch, and their other packets in the same batch are
+	// dropped, as 1.7.3 does (its CONNECT completes on the next tick).
+	// Reader goroutine only.
 	batchAware bool
 	connecting map[string]bool
 
@@ -156,8 +157,10 @@ func (c *client) onConnectPacket(raw string) {
 	c.mu.Lock()
 	if name != "/" && c.nsps["/"] == nil {
 		// The root socket is not connected (yet): 1.7.3 buffers the name
-		// and forgets the query.
-		c.connectBuf = append(c.connectBuf, name)
+		// and forgets the query. Bounded like the job queue.
+		if len(c.connectBuf) < c.srv.opts.MaxPendingPackets {
+			c.connectBuf = append(c.connectBuf, name)
+		}
 		c.mu.Unlock()
 		return
 	}

@@ -15,6 +15,10 @@
 // demand with Args.Decode; []byte for binary attachments) and a non-nil
 // AckFunc when the client asked for an acknowledgement.
 //
+// Values(args) returns the arguments as values that re-encode exactly as
+// 1.7.3 would re-emit them (key order kept), for relaying. Options.Fallback
+// serves the application's other HTTP routes next to socket.io.
+//
 // Sending: Socket.Emit / Socket.EmitWithAck (unicast), Socket.To/In/
 // Broadcast and Namespace.Emit/To/In (broadcasts through the adapter,
 // encoded once for all recipients). Modifiers (Volatile, Compress, To,
@@ -32,8 +36,8 @@
 // listeners, and waits for every client worker (below) to finish.
 //
 // client (one per engine.io session, internal): the engine's reader
-// goroutine decodes messages and looks up the target socket; everything
-// that runs user code — namespace middlewares, connection handlers, event
+// goroutine decodes messages, answers invalid-namespace CONNECTs and
+// resolves acks; everything that runs user code — namespace middlewares, connection handlers, event
 // handlers, ack callbacks, disconnect handlers — is queued and run by one
 // worker goroutine per client, in arrival order, so a client's events are
 // never handled concurrently with each other. The worker starts when work
@@ -77,7 +81,14 @@
 // bytes, nesting depth 1000). EmitWithAck pending acks are removed when
 // its context ends or the socket disconnects; the callback form
 // (Emit with an AckCallback last) keeps its entry until the client
-// answers or disconnects, like 1.7.3.
+// answers or disconnects, like 1.7.3. The connect buffer (CONNECTs waiting
+// for "/") is bounded by MaxPendingPackets too.
+//
+// Measured (2 shared vCPU, fake transport, go test -bench): a broadcast to
+// a room costs 7 allocations whatever the number of recipients (about
+// 40 ns per recipient at 10 000); one client event with an ack reply about
+// 1.2–1.7 µs and 13 allocations end to end; an idle client connected to
+// two namespaces about 3 KB of heap and no goroutine at this layer.
 //
 // # Differences from socket.io 1.7.3
 //
@@ -97,12 +108,11 @@
 //   - Emit/ack after the socket disconnected return ErrDisconnected
 //     instead of still writing to a still-open engine session.
 //   - Packets of a namespace are handled after its CONNECT in arrival
-//     order: a packet that arrives while the namespace's middlewares still
-//     run waits for them (1.7.3 drops it). A packet in the same read batch
-//     (POST payload) as its CONNECT is dropped like in 1.7.3 only when the
-//     engine reports batch ends (an optional OnBatchEnd hook); otherwise it
-//     is delivered after the connect. socket.io clients never send before
-//     the CONNECT reply.
+//     order: a packet that arrives in a later read batch while the
+//     namespace's middlewares still run waits for them (1.7.3 drops it).
+//     A packet in the same read batch (POST payload) as its CONNECT is
+//     dropped, as in 1.7.3. socket.io clients never send before the
+//     CONNECT reply.
 //   - Ack callbacks never time out in 1.7.3; EmitWithAck adds a context.
 //   - Root-namespace sockets closed by Server.Close get reason "" (1.7.3:
 //     undefined).

@@ -66,7 +66,7 @@ func TestNamespaceConnect(t *testing.T) {
 }
 
 func TestHandshake(t *testing.T) {
-	// covers: SIO-SET-09, SUP-47, SUP-58, SIO-SK-34, SIO-SK-35
+	// covers: SIO-SET-09, SUP-47, SUP-58, SIO-SK-33, SIO-SK-34, SIO-SK-35
 	ts := newTestServer(t, nil)
 	got := make(chan *Socket, 1)
 	ts.Of("/chat").OnConnection(func(s *Socket) { got <- s })

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -129,11 +130,9 @@ func (s *Server) onConnection(es *engineio.Socket) {
 	c := newClient(s, es, newConnInfo(es.Request()))
 	es.OnMessage(c.onMessage)
 	es.OnClose(c.onClose)
-	// Optional engine hook (see client.batchAware).
-	if b, ok := any(es).(interface{ OnBatchEnd(func()) }); ok {
-		c.batchAware = true
-		b.OnBatchEnd(c.onBatchEnd)
-	}
+	// Read-batch boundaries emulate 1.7.3's "next tick" (see client.batchAware).
+	c.batchAware = true
+	es.OnBatchEnd(c.onBatchEnd)
 	c.start()
 }
 
@@ -166,12 +165,17 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, body []byte, ctype string, 
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
+	// Header names and chunked encoding as 1.7.3 writes them.
+	ctx.Response.Header.DisableNormalizing()
 	ctx.SetContentType(ctype)
 	ctx.Response.Header.Set("ETag", etag)
 	if sourceMap {
 		ctx.Response.Header.Set("X-SourceMap", "socket.io.js.map")
 	}
-	ctx.SetBody(body)
+	if ctx.IsHead() {
+		return
+	}
+	ctx.SetBodyStreamWriter(func(w *bufio.Writer) { _, _ = w.Write(body) })
 }
 
 // Serve accepts connections on ln until Close. It returns ErrServerClosed

@@ -258,7 +258,9 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
 
 // Volatile returns an Emitter whose packets are dropped when the client's
-// transport is not writable at that moment (1.7.3 socket.volatile).
+// transport is not writable at that moment (1.7.3 socket.volatile). A
+// dropped Emit returns nil; a dropped EmitWithAck returns engineio's
+// ErrDropped (its ack could never come).
 func (s *Socket) Volatile() Emitter { return Emitter{s: s, flags: flagVolatile} }
 
 // Compress returns an Emitter with HTTP/permessage-deflate compression
@@ -433,8 +435,11 @@ func (s *Socket) emitPacket(event string, args []any, f emitFlags, ent *ackEntry
 	msgs, err := encodeUnicast(s.nsp.name, id, ent != nil, event, args)
 	if err == nil {
 		err = s.client.conn.Send(msgs, f.sendOptions())
-		if errors.Is(err, engineio.ErrClosed) {
+		switch {
+		case errors.Is(err, engineio.ErrClosed):
 			err = fmt.Errorf("%w: %w", ErrDisconnected, err)
+		case errors.Is(err, engineio.ErrDropped) && ent == nil:
+			err = nil // volatile: dropping is the expected outcome (1.7.3)
 		}
 	}
 	if err != nil && ent != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fastsio/fastsio/engineio"
 	parser "github.com/fastsio/fastsio/socketio-parser"
 )
 
@@ -497,4 +498,32 @@ func TestEventsQueuedBehindConnect(t *testing.T) {
 	f.text(`42/chat,["echo","after connect"]`)
 	close(release)
 	f.expect(t, "40/chat", `42/chat,["echo","after connect"]`)
+}
+
+func TestVolatileUnicast(t *testing.T) {
+	// covers: SIO-SK-13, SIO-SK-17, SIO-SK-19 (flag semantics with a fake
+	// transport; writability itself is engineio's)
+	ts := newTestServer(t, nil)
+	sock := make(chan *Socket, 1)
+	ts.Of("/").OnConnection(func(s *Socket) { sock <- s })
+	f := ts.connect("")
+	s := wait(t, sock)
+	_ = s.Emit("a")
+	f.setBlocked(true) // a write is in progress
+	if err := s.Volatile().Emit("dropped"); err != nil {
+		t.Fatalf("volatile drop reported %v", err)
+	}
+	if _, err := s.Volatile().EmitWithAck(context.Background(), "dropped2"); !errors.Is(err, engineio.ErrDropped) {
+		t.Fatalf("volatile EmitWithAck: %v", err)
+	}
+	if s.pendingAcks() != 0 {
+		t.Fatal("dropped ack left pending")
+	}
+	f.setBlocked(false)
+	_ = s.Volatile().Compress(false).Emit("b")
+	f.expect(t, `42["a"]`)
+	if got := f.next(t); got.String() != `42["b"]` || !got.opts.Volatile || !got.opts.NoCompress {
+		t.Fatalf("got %s %+v", got, got.opts)
+	}
+	f.quiet(t)
 }

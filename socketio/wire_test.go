@@ -410,6 +410,9 @@ func TestWireClientFile(t *testing.T) {
 			if tt.ctype == "application/javascript" && resp.Header.Get("X-SourceMap") != "socket.io.js.map" {
 				t.Fatal("missing X-SourceMap")
 			}
+			if resp.ContentLength != -1 || len(resp.TransferEncoding) == 0 || resp.TransferEncoding[0] != "chunked" {
+				t.Fatalf("want chunked body without Content-Length (1.7.3), got length %d, %v", resp.ContentLength, resp.TransferEncoding)
+			}
 		})
 	}
 	t.Run("SIO-ATT-03 not served without ClientFS", func(t *testing.T) {
@@ -523,5 +526,20 @@ func TestWireBadInput(t *testing.T) {
 	p.post(`45x-["echo"]`, `42["echo",3]`, `2`)
 	if got := p.getN(1); !slices.Equal(got, []string{"3"}) {
 		t.Fatalf("after client error got %q", got)
+	}
+}
+
+func TestWireSameBatchAsConnect(t *testing.T) {
+	// covers: SUP-38 (over the real engine's batch boundaries)
+	_, addr := liveServer(t, nil, wireApp)
+	p := handshake(t, addr, "")
+	p.get()
+	p.post(`40/chat`, `42/chat,["echo","dropped"]`)
+	if got := p.getN(1); !slices.Equal(got, []string{"40/chat"}) {
+		t.Fatalf("got %q", got)
+	}
+	p.post(`42/chat,["echo","kept"]`)
+	if got := p.getN(1); !slices.Equal(got, []string{`42/chat,["echo","kept"]`}) {
+		t.Fatalf("got %q", got)
 	}
 }

@@ -52,6 +52,7 @@ type eioResult struct {
 	Upgraded bool     `json:"upgraded"`
 	Trans    string   `json:"transport"`
 	Received int      `json:"received"`
+	Deflate  bool     `json:"deflate"`
 }
 
 // eioRun runs js/eio-client.js with cfg and returns its result line.
@@ -155,6 +156,11 @@ func TestEioEcho(t *testing.T) {
 			}
 			if r.Reason != "forced close" {
 				t.Errorf("client reason %q, want forced close", r.Reason)
+			}
+			// The 1 MB messages exceed the 1024-byte threshold: on WebSocket
+			// they went compressed (ws 1.1.2 offers permessage-deflate).
+			if want == "websocket" && !r.Deflate {
+				t.Errorf("permessage-deflate not negotiated")
 			}
 			if got := eioReason(t, reasons); got != engineio.ReasonTransportClose {
 				t.Errorf("server reason %q, want transport close", got)

@@ -6,14 +6,19 @@
 // string (default "*:*"), like the reference app. It prints "listening <port>" once it
 // accepts connections and shuts down gracefully on SIGTERM or SIGINT (or
 // when stdin closes, with EXIT_ON_STDIN_CLOSE=1, like the reference app).
+// PPROF_ADDR (or -pprof addr), a loopback address such as 127.0.0.1:6060,
+// serves net/http/pprof there on a separate listener for profiling.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only when PPROF_ADDR / -pprof is set
 	"os"
 	"os/signal"
 	"strconv"
@@ -50,6 +55,19 @@ func envInt(name string) (int64, error) {
 
 func run() error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	pprofAddr := flag.String("pprof", os.Getenv("PPROF_ADDR"), "serve net/http/pprof on this loopback address (env PPROF_ADDR)")
+	flag.Parse()
+	if *pprofAddr != "" {
+		pln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("pprof: %w", err)
+		}
+		if a, ok := pln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+			pln.Close()
+			return fmt.Errorf("pprof: %s is not a loopback address", *pprofAddr)
+		}
+		go func() { _ = http.Serve(pln, nil) }() // DefaultServeMux carries the pprof handlers
+	}
 	var opts socketio.Options
 	opts.Logger = log
 	var err error

@@ -15,6 +15,7 @@ import (
 
 // TestBinary builds the command, waits for "listening <port>", does an
 // engine.io handshake and checks that SIGTERM and SIGINT end it cleanly.
+// covers: SIO-CL-03 (graceful close lets the process exit), SIO-SET-01, SIO-SET-02
 func TestBinary(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "testapp")
 	build := exec.Command("go", "build", "-o", bin, ".")

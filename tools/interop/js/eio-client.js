@@ -84,6 +84,8 @@ async function echo() {
     await roundTrip('after upgrade', 'after');
   }
   result.transport = socket.transport.name;
+  const ws = socket.transport.ws;
+  result.deflate = !!(ws && ws.extensions && ws.extensions['permessage-deflate']);
   socket.close(); // client-initiated: reason "forced close" here, "transport close" on the server
 }
 

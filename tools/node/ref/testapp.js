@@ -132,7 +132,7 @@ function handlers(nsp) {
 
     socket.on('stats', function () {
       const [, ack] = splitAck(arguments);
-      callAck(ack, { sockets: Object.keys(nsp.connected).length, rss: process.memoryUsage().rss });
+      { const mu = process.memoryUsage(); callAck(ack, { sockets: Object.keys(nsp.connected).length, rss: mu.rss, heap: mu.heapUsed }); }
     });
   };
 }

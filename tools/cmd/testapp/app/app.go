@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -193,7 +194,12 @@ func register(nsp *socketio.Namespace, log *slog.Logger) {
 		}
 	})
 	on("stats", func(s *socketio.Socket, _ socketio.Args, ack socketio.AckFunc) {
-		call(ack, parser.Object{{Key: "sockets", Value: nsp.Len()}, {Key: "rss", Value: rss()}})
+		// heap and goroutines are extensions of the contract for the
+		// benchmark suite (heap per connection, goroutines back to baseline).
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		call(ack, parser.Object{{Key: "sockets", Value: nsp.Len()}, {Key: "rss", Value: rss()},
+			{Key: "heap", Value: int64(ms.HeapInuse)}, {Key: "goroutines", Value: runtime.NumGoroutine()}})
 	})
 }
 
