@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"encoding/json"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,7 +153,7 @@ func TestHandshake(t *testing.T) {
 		}
 	})
 	t.Run("EIO-HS-11 GenerateID", func(t *testing.T) {
-		ts := start(t, &Options{GenerateID: func() string { return "custom-id" }}, nil)
+		ts := start(t, &Options{GenerateID: func() string { return "custom-id" }, Logger: slog.New(slog.DiscardHandler)}, nil)
 		od, r := ts.handshake("&b64=1")
 		if od.SID != "custom-id" || ts.sock("connection").ID() != "custom-id" {
 			t.Fatalf("sid %q", od.SID)

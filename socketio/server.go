@@ -138,24 +138,37 @@ func (s *Server) onConnection(es *engineio.Socket) {
 
 // Handler is the fasthttp.RequestHandler serving the client file routes
 // and the engine.io endpoint; other URLs go to Options.Fallback, or get
-// engine.io's answer (404) without one.
+// engine.io's answer (404) without one. Serve is preferable when the
+// server has the port to itself: its fasthttp.Server is set up by
+// engineio.ConfigureServer (half the memory per WebSocket, 1.8.3's
+// handling of oversized POSTs).
 func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
+	if s.serveClientFile(ctx) {
+		return
+	}
 	if s.opts.Fallback != nil && !bytes.HasPrefix(ctx.RequestURI(), s.prefix) {
 		s.opts.Fallback(ctx)
 		return
 	}
-	if s.js != nil {
-		uri := ctx.RequestURI()
-		if s.jsMap != nil && bytes.HasPrefix(uri, s.mapURL) {
-			s.serveFile(ctx, s.jsMap, "application/json", false)
-			return
-		}
-		if bytes.HasPrefix(uri, s.jsURL) {
-			s.serveFile(ctx, s.js, "application/javascript", true)
-			return
-		}
-	}
 	s.eng.Handler(ctx)
+}
+
+// serveClientFile answers the client file routes (1.7.3 prefix match,
+// before engine.io sees the request) and reports whether it did.
+func (s *Server) serveClientFile(ctx *fasthttp.RequestCtx) bool {
+	if s.js == nil {
+		return false
+	}
+	uri := ctx.RequestURI()
+	if s.jsMap != nil && bytes.HasPrefix(uri, s.mapURL) {
+		s.serveFile(ctx, s.jsMap, "application/json", false)
+		return true
+	}
+	if bytes.HasPrefix(uri, s.jsURL) {
+		s.serveFile(ctx, s.js, "application/javascript", true)
+		return true
+	}
+	return false
 }
 
 const etag = `"` + clientVersion + `"`
@@ -179,16 +192,28 @@ func (s *Server) serveFile(ctx *fasthttp.RequestCtx, body []byte, ctype string, 
 }
 
 // Serve accepts connections on ln until Close. It returns ErrServerClosed
-// after Close.
+// after Close. URLs outside Path go to Options.Fallback (404 without one).
 func (s *Server) Serve(ln net.Listener) error {
+	rest := s.opts.Fallback
+	if rest == nil {
+		rest = func(ctx *fasthttp.RequestCtx) { ctx.Error("Not Found", fasthttp.StatusNotFound) }
+	}
 	hs := &fasthttp.Server{
-		Handler:                      s.Handler,
+		Handler:                      rest,
 		NoDefaultServerHeader:        true,
 		DisablePreParseMultipartForm: true,
-		MaxRequestBodySize:           maxBodySize(s.opts.Engine.MaxHTTPBufferSize),
-		KeepHijackedConns:            true, // WebSockets belong to engineio
 		CloseOnShutdown:              true,
 		Logger:                       fasthttpLogger{s.log},
+	}
+	// engineio takes the requests under Path and sets the server up for
+	// its WebSockets and body limits; the client file routes, also under
+	// Path, are answered before it sees them.
+	s.eng.ConfigureServer(hs)
+	engineAndRest := hs.Handler
+	hs.Handler = func(ctx *fasthttp.RequestCtx) {
+		if !s.serveClientFile(ctx) {
+			engineAndRest(ctx)
+		}
 	}
 	s.httpMu.Lock()
 	if s.closed.Load() {
@@ -202,15 +227,6 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	return err
-}
-
-// maxBodySize lets engineio see bodies one byte over its limit so that it
-// can apply 1.8.3's reaction itself.
-func maxBodySize(n int64) int {
-	if n <= 0 {
-		n = 100_000_000
-	}
-	return int(min(n+1, 1<<30))
 }
 
 type fasthttpLogger struct{ l *slog.Logger }

@@ -66,7 +66,6 @@ func (d Deviation) matches(name string, m Mismatch) bool {
 		(d.Want == "" || d.Want == m.Want) && (d.Got == "" || d.Got == m.Got) && (d.Match == nil || d.Match(m))
 }
 
-
 // FastsioDeviations are the differences from engine.io 1.8.3 that
 // fastsio's engineio package documents as deliberate (engineio/doc.go,
 // "Differences from engine.io 1.8.3").

@@ -549,3 +549,24 @@ func TestReplayWebSocketResync(t *testing.T) {
 		}
 	})
 }
+
+func TestDeviationMatches(t *testing.T) {
+	m := Mismatch{Aspect: "header x", Want: "a", Got: "b"}
+	tests := []struct {
+		d    Deviation
+		name string
+		want bool
+	}{
+		{Deviation{}, "engineio/x", true},
+		{Deviation{Recording: "engineio/y"}, "engineio/x", false},
+		{Deviation{Aspect: "header x", Want: "a", Got: "b"}, "engineio/x", true},
+		{Deviation{Aspect: "header x", Got: "c"}, "engineio/x", false},
+		{Deviation{Match: func(m Mismatch) bool { return m.Got == "b" }}, "engineio/x", true},
+		{Deviation{Aspect: "header x", Match: func(Mismatch) bool { return false }}, "engineio/x", false},
+	}
+	for i, tt := range tests {
+		if got := tt.d.matches(tt.name, m); got != tt.want {
+			t.Errorf("case %d: matches = %v, want %v", i, got, tt.want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -116,8 +117,34 @@ func eioServer(t *testing.T, opts *engineio.Options) (url string, reasons <-chan
 		if err := <-done; !errors.Is(err, engineio.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
+		eioNoLeaks(t)
 	})
 	return "http://" + ln.Addr().String(), ch
+}
+
+// eioNoLeaks fails t if goroutines running engineio code outlive the
+// server's Close by more than a few seconds.
+func eioNoLeaks(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var left []string
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, "fastsio/engineio.") && !strings.Contains(g, "eioNoLeaks") {
+				left = append(left, g)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d engineio goroutine(s) left after Close:\n%s", len(left), strings.Join(left, "\n\n"))
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func eioReason(t *testing.T, ch <-chan string) string {

@@ -15,7 +15,8 @@
 // recording (PORT=0 plus the recording's server_env) and stopped after it.
 // Without files, every recording of -layer under -dir is replayed.
 // Recordings on the replay skip list (timing-dependent cases) are skipped
-// unless -all.
+// unless -all. -fastsio accepts the deviations fastsio documents as
+// deliberate (replay.FastsioDeviations; listed, not counted as mismatches).
 //
 // One line per recording ("ok" or "N mismatches"), diffs with -v; exit
 // status 1 if any recording mismatched, 2 on usage errors.
