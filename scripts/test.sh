@@ -10,6 +10,8 @@ modules=(socketio-parser engineio socketio conformance tools)
 
 echo "== installing the Node reference clients for the live tests"
 bash scripts/node-deps.sh
+bash scripts/browser-deps.sh # Debian's chromium for tools/interop/browser_test.go
+if [ -x /usr/bin/chromium ]; then export FASTSIO_CHROMIUM=/usr/bin/chromium; fi
 export FASTSIO_NODE_MODULES="$root/tools/node/node_modules"
 export FASTSIO_REQUIRE_NODE=1
 

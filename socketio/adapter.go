@@ -67,14 +67,18 @@ func NewMemoryAdapter(nsp *Namespace) Adapter {
 
 type sidRooms struct {
 	seq   uint64   // first-join order
+	own   uint64   // join sequence of the room named after the socket id; 0 = not in it
 	rooms []string // join order
 }
 
+// memoryAdapter keeps every socket's own-id room implicitly (sidRooms.own)
+// instead of as a one-member map: that room exists for every socket and
+// would otherwise cost a map per connection.
 type memoryAdapter struct {
 	nsp *Namespace
 
 	mu    sync.RWMutex
-	rooms map[string]map[string]uint64 // room -> id -> join sequence
+	rooms map[string]map[string]uint64 // room -> id -> join sequence (own-id rooms excluded)
 	sids  map[string]*sidRooms
 	seq   uint64
 }
@@ -87,6 +91,13 @@ func (a *memoryAdapter) Add(id, room string) error {
 	if sr == nil {
 		sr = &sidRooms{seq: a.seq}
 		a.sids[id] = sr
+	}
+	if room == id {
+		if sr.own == 0 {
+			sr.own = a.seq
+			sr.rooms = append(sr.rooms, room)
+		}
+		return nil
 	}
 	m := a.rooms[room]
 	if m == nil {
@@ -103,8 +114,15 @@ func (a *memoryAdapter) Add(id, room string) error {
 func (a *memoryAdapter) Del(id, room string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.delLocked(id, room)
-	if sr := a.sids[id]; sr != nil {
+	sr := a.sids[id]
+	if room == id {
+		if sr != nil {
+			sr.own = 0
+		}
+	} else {
+		a.delLocked(id, room)
+	}
+	if sr != nil {
 		if i := slices.Index(sr.rooms, room); i >= 0 {
 			sr.rooms = slices.Delete(sr.rooms, i, i+1)
 		}
@@ -129,10 +147,23 @@ func (a *memoryAdapter) DelAll(id string) error {
 		return nil
 	}
 	for _, r := range sr.rooms {
-		a.delLocked(id, r)
+		if r != id {
+			a.delLocked(id, r)
+		}
 	}
 	delete(a.sids, id)
 	return nil
+}
+
+// members calls fn for every member of room with its join sequence
+// (caller holds a.mu).
+func (a *memoryAdapter) members(room string, fn func(id string, seq uint64)) {
+	for id, seq := range a.rooms[room] {
+		fn(id, seq)
+	}
+	if sr := a.sids[room]; sr != nil && sr.own != 0 {
+		fn(room, sr.own)
+	}
 }
 
 func (a *memoryAdapter) SocketRooms(id string) []string {
@@ -142,13 +173,6 @@ func (a *memoryAdapter) SocketRooms(id string) []string {
 		return slices.Clone(sr.rooms)
 	}
 	return nil
-}
-
-// roomCount returns the number of rooms (tests).
-func (a *memoryAdapter) roomCount() int {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return len(a.rooms)
 }
 
 type member struct {
@@ -171,11 +195,8 @@ func (a *memoryAdapter) Clients(ctx context.Context, rooms []string) ([]string, 
 	} else {
 		seen := make(map[string]bool)
 		for _, r := range rooms {
-			m := a.rooms[r]
-			ms := make([]member, 0, len(m))
-			for id, seq := range m {
-				ms = append(ms, member{id, seq})
-			}
+			var ms []member
+			a.members(r, func(id string, seq uint64) { ms = append(ms, member{id, seq}) })
 			ids = sortedIDs(ms, ids, seen)
 		}
 	}
@@ -231,21 +252,21 @@ func (a *memoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) erro
 				sc.ids = append(sc.ids, id)
 			}
 		}
-	case 1:
-		for id := range a.rooms[opts.Rooms[0]] {
+	case 1: // no duplicates possible
+		a.members(opts.Rooms[0], func(id string, _ uint64) {
 			if !excluded(id) {
 				sc.ids = append(sc.ids, id)
 			}
-		}
+		})
 	default:
 		for _, r := range opts.Rooms {
-			for id := range a.rooms[r] {
+			a.members(r, func(id string, _ uint64) {
 				if _, dup := sc.seen[id]; dup || excluded(id) {
-					continue
+					return
 				}
 				sc.seen[id] = struct{}{}
 				sc.ids = append(sc.ids, id)
-			}
+			})
 		}
 	}
 	a.mu.RUnlock()

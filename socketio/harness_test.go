@@ -279,3 +279,17 @@ func wait[T any](t testing.TB, ch <-chan T) T {
 		return zero
 	}
 }
+
+// pendingAcks returns the number of registered server-side acks (tests).
+func (s *Socket) pendingAcks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.acks)
+}
+
+// roomCount returns the number of rooms (tests).
+func (a *memoryAdapter) roomCount() int {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return len(a.rooms)
+}

@@ -460,13 +460,6 @@ func (s *Socket) isClosed() bool {
 	return s.state == stateClosed
 }
 
-// pendingAcks returns the number of registered server-side acks (tests).
-func (s *Socket) pendingAcks() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.acks)
-}
-
 // onAck handles an ACK/BINARY_ACK from the client (reader goroutine).
 func (s *Socket) onAck(p *parser.Packet) {
 	if !p.HasID {
@@ -504,7 +497,11 @@ func (s *Socket) newAckFunc(id uint64) AckFunc {
 		if err != nil {
 			return err
 		}
-		return s.client.conn.Send(msgs, engineio.SendOptions{})
+		err = s.client.conn.Send(msgs, engineio.SendOptions{})
+		if errors.Is(err, engineio.ErrClosed) {
+			err = fmt.Errorf("%w: %w", ErrDisconnected, err)
+		}
+		return err
 	}
 }
 

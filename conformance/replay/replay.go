@@ -76,10 +76,6 @@ var FastsioDeviations = []Deviation{
 		Got:    "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
 		Reason: "engineio doc.go: permessage-deflate is negotiated without context takeover, the only mode of the WebSocket library",
 	},
-	{
-		Aspect: "format", Want: string(recording.JSONPBuffer), Got: string(recording.JSONPResponse),
-		Reason: "engineio doc.go: JSONP sessions always use base64 string payloads (no JSON-serialised Node Buffer)",
-	},
 }
 
 func (o *Options) withDefaults() Options {
