@@ -40,6 +40,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -386,6 +387,10 @@ func browserRun(t *testing.T, bin, url string) (log *browserLog, stop func()) {
 		"--disable-default-apps", "--disable-extensions", "--mute-audio",
 		"--enable-logging=stderr", "--v=0",
 		"--user-data-dir="+profile, url)
+	// Keep crashpad's database and any cache inside the profile.
+	cmd.Env = append(os.Environ(),
+		"XDG_CONFIG_HOME="+filepath.Join(profile, "config"),
+		"XDG_CACHE_HOME="+filepath.Join(profile, "cache"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	log = &browserLog{max: 64 << 10}
 	cmd.Stdout, cmd.Stderr = log, log
@@ -404,17 +409,72 @@ func browserRun(t *testing.T, bin, url string) (log *browserLog, stop func()) {
 			case <-time.After(10 * time.Second):
 				t.Errorf("chromium (pid %d) did not exit after SIGKILL", pgid)
 			}
-			// Helpers reparented away from us: wait until the group is
-			// empty so that the profile can be removed.
+			// Helpers reparented away from us: wait until none is left,
+			// so that the profile can be removed.
 			deadline := time.Now().Add(5 * time.Second)
-			for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
+			for {
+				left := browserLeft(pgid, profile)
+				if len(left) == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("chromium processes still alive after SIGKILL: %v", left)
+					break
+				}
 				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				for _, pid := range left {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
 				time.Sleep(20 * time.Millisecond)
 			}
 		})
 	}
 	t.Cleanup(stop)
 	return log, stop
+}
+
+// browserLeft returns the live processes chromium left: those of its
+// process group, and those whose command line names its profile directory
+// (crashpad's handler starts its own session). Zombies do not count:
+// killed helpers are reparented to init, which may reap them late, and
+// they hold no files.
+func browserLeft(pgid int, profile string) []int {
+	procs, err := os.ReadDir("/proc")
+	if err != nil { // no /proc: only the group can be checked
+		if syscall.Kill(-pgid, 0) == nil {
+			return []int{-pgid}
+		}
+		return nil
+	}
+	var left []int
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", p.Name(), "stat"))
+		if err != nil {
+			continue // gone
+		}
+		// pid (comm) state ppid pgrp ...; comm may contain spaces.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 3 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		if f[2] == strconv.Itoa(pgid) {
+			left = append(left, pid)
+			continue
+		}
+		if cmdline, err := os.ReadFile(filepath.Join("/proc", p.Name(), "cmdline")); err == nil &&
+			bytes.Contains(cmdline, []byte(profile)) {
+			left = append(left, pid)
+		}
+	}
+	return left
 }
 
 // browserMode is one scenario configuration with its expected values.

@@ -80,9 +80,10 @@
   }
 
   // Text that stresses every string path: astral characters (two UTF-16
-  // units: the 1.x string payload counts those), U+2028/U+2029 (escaped
-  // in JSONP responses), newlines and backslash-n (JSONP form bodies
-  // escape newlines), quotes and a NUL.
+  // units: the 1.x string payload counts those and double-UTF-8-encodes
+  // everything), U+2028/U+2029 (line terminators inside JSONP script
+  // bodies), newlines and backslash-n (JSONP form bodies escape newlines),
+  // quotes and a NUL.
   var UNI = 'héllo wörld € 中文 😀 𝄞 \u2028\u2029 line1\nline2 \\n back\\slash "q" \u0000 end';
 
   async function run() {
@@ -96,11 +97,16 @@
     var stray = []; // events "/" must never see ("iso" is for /chat only)
     socket.on('iso', function () { stray.push(['iso'].concat([].slice.call(arguments))); });
 
-    await step('connect', async function () {
-      await once(socket, 'connect');
-      return { transport: engine.transport.name, supportsBinary: engine.transport.supportsBinary,
-        connected: socket.connected, sameID: socket.id === engine.id };
+    // Read the transport inside the listener: a pending upgrade can finish
+    // in the same task as the poll that delivered CONNECT, before any
+    // promise continuation runs.
+    var atConnect = new Promise(function (resolve) {
+      socket.once('connect', function () {
+        resolve({ transport: engine.transport.name, supportsBinary: engine.transport.supportsBinary,
+          connected: socket.connected, sameID: socket.id === engine.id });
+      });
     });
+    await step('connect', async function () { return await withTimeout(atConnect, 'connect'); });
 
     if (mode === 'upgrade') {
       await step('upgrade', async function () {
