@@ -75,10 +75,10 @@
 // bodies; WebSocket messages of that size or more), both transports,
 // upgrades advertised, cookie "io" (Path=/; HttpOnly), permessage-deflate and
 // HTTP compression with a 1024-byte threshold. Options.MaxSendQueue (bytes)
-// bounds a socket's send queue; 0 means unbounded as in 1.8.3. A server
-// run by Serve or prepared by ConfigureServer reads POST bodies up to
-// min(maxHttpBufferSize+1, 4 MiB) before the engine sees them and streams
-// larger or chunked ones, of which the engine reads at most
+// bounds a socket's send queue, pongs included; 0 means unbounded as in
+// 1.8.3. A server run by Serve or prepared by ConfigureServer reads POST
+// bodies up to min(maxHttpBufferSize+1, 4 MiB) before the engine sees them
+// and streams larger or chunked ones, of which the engine reads at most
 // maxHttpBufferSize+1 bytes; under a plain Handler the fasthttp.Server's
 // MaxRequestBodySize applies first.
 //

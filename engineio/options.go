@@ -78,8 +78,9 @@ type Options struct {
 	// MaxSendQueue bounds the bytes of packet data queued for one socket
 	// and not yet handed to the network (0 = unbounded, as 1.8.3). A Send
 	// that would exceed it returns ErrQueueFull and closes the socket with
-	// reason "send queue overflow". Extension; invisible on the wire until
-	// it triggers.
+	// reason "send queue overflow"; so does a ping from the client whose
+	// pong would exceed it (a client that pings but never reads).
+	// Extension; invisible on the wire until it triggers.
 	MaxSendQueue int
 }
 

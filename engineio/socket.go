@@ -34,6 +34,9 @@ type SendOptions struct {
 	// NoCompress exempts the messages from permessage-deflate and HTTP
 	// compression (socket.io's compress(false)).
 	NoCompress bool
+	// Batch, if set, holds the WebSocket write until the Batch is
+	// flushed (see Batch).
+	Batch *Batch
 }
 
 type sockState uint8
@@ -70,6 +73,7 @@ type Socket struct {
 	ws         *wsTransport   // the current WebSocket transport, once on WebSocket
 	upg        *wsTransport   // a WebSocket being probed for an upgrade
 	cookie     string         // Set-Cookie value for polling responses, "" for none
+	batch      *Batch         // holds the WebSocket writes until it is flushed
 
 	closeAfterDrain bool
 	closeDiscard    bool
@@ -202,6 +206,9 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 			s.flushLocked()
 		}
 	}
+	if b := opts.Batch; b != nil && s.batch == nil && s.ws != nil && !s.ws.flushing {
+		b.holdLocked(s)
+	}
 	s.flushLocked()
 	s.unlock()
 	return nil
@@ -276,7 +283,7 @@ func (s *Socket) flushLocked() {
 		return
 	}
 	if t := s.ws; t != nil {
-		if !t.flushing {
+		if !t.flushing && s.batch == nil {
 			t.flushing = true
 			if !s.srv.goTracked(func() { s.wsFlushLoop(t) }) {
 				t.flushing = false
@@ -448,6 +455,13 @@ func (s *Socket) handlePacket(p packet.Packet) {
 	s.lastRecv.Store(s.srv.now())
 	switch p.Type {
 	case packet.Ping:
+		if max := s.srv.cfg.maxSendQueue; max > 0 && s.queueBytes+1 > max {
+			// A client that pings without reading the pongs fills the
+			// queue like any other backlog: MaxSendQueue bounds it too.
+			s.finishLocked(ReasonSendQueueOverflow)
+			s.unlock()
+			return
+		}
 		s.enqueueLocked(packet.Packet{Type: packet.Pong})
 		s.flushLocked()
 		s.unlock()

@@ -45,8 +45,14 @@ type wsTransport struct {
 	b64       bool
 	threshold int
 	flushing  bool
-	closeOnce sync.Once
-	hard      atomic.Bool // close without a close frame (shutdown past its deadline)
+	// delivering is set while the reader hands a message to OnMessage;
+	// HandOff clears it, counts gen up and makes readDone, which the last
+	// reader closes when the connection ends (all under the Socket's mu).
+	delivering bool
+	gen        uint32
+	readDone   chan struct{}
+	closeOnce  sync.Once
+	hard       atomic.Bool // close without a close frame (shutdown past its deadline)
 }
 
 var wsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -170,7 +176,7 @@ func (s *Server) serveWS(raw net.Conn, info *wsRequest) {
 			drainUntilClosed(conn)
 			return
 		}
-		sock.readLoop(t)
+		sock.readAndWait(t)
 		return
 	}
 
@@ -186,7 +192,59 @@ func (s *Server) serveWS(raw net.Conn, info *wsRequest) {
 	sock.mu.Lock()
 	sock.flushLocked()
 	sock.unlock()
-	sock.readLoop(t)
+	sock.readAndWait(t)
+}
+
+// readAndWait reads on the connection's goroutine; if the reading was
+// handed off (HandOff), it waits for the last reader, since the
+// connection is closed when this goroutine returns.
+func (s *Socket) readAndWait(t *wsTransport) {
+	if !s.readLoop(t) {
+		return
+	}
+	s.mu.Lock()
+	ch := t.readDone
+	s.mu.Unlock()
+	<-ch
+}
+
+// HandOff lets a WebSocket session go on reading on a new goroutine while
+// the current OnMessage call keeps running: for a handler that must wait
+// for a later message of the same session (socket.io's EmitWithAck run on
+// the reader). The caller's call stops counting as a delivery at once
+// (OnBatchEnd runs for its unit; further messages, and OnClose, may run
+// while it continues); its goroutine stops reading when it returns. False
+// if no WebSocket delivery is in progress or the session is closed.
+func (s *Socket) HandOff() bool {
+	s.mu.Lock()
+	t := s.ws
+	if t == nil || !t.delivering || s.state == stateClosed {
+		s.mu.Unlock()
+		return false
+	}
+	t.delivering = false
+	t.gen++
+	if t.readDone == nil {
+		t.readDone = make(chan struct{})
+	}
+	s.mu.Unlock()
+	s.batchEnd()
+	if !s.srv.goTracked(func() {
+		if !s.readLoop(t) {
+			s.mu.Lock()
+			ch := t.readDone
+			s.mu.Unlock()
+			close(ch)
+		}
+	}) {
+		s.mu.Lock()
+		t.delivering = true
+		t.gen--
+		s.mu.Unlock()
+		return false
+	}
+	s.endDeliver()
+	return true
 }
 
 // drainUntilClosed reads (and discards) until the peer closes or the close
@@ -201,9 +259,11 @@ func drainUntilClosed(conn *websocket.Conn) {
 
 var readPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// readLoop reads messages until the connection ends. Before the transport
-// is the session's (an upgrade in progress) packets drive the upgrade.
-func (s *Socket) readLoop(t *wsTransport) {
+// readLoop reads messages until the connection ends, or returns true once
+// a delivery handed the reading to another goroutine (HandOff). Before the
+// transport is the session's (an upgrade in progress) packets drive the
+// upgrade.
+func (s *Socket) readLoop(t *wsTransport) bool {
 	var err error
 	for {
 		var mt int
@@ -232,13 +292,17 @@ func (s *Socket) readLoop(t *wsTransport) {
 		} else {
 			p, perr = packet.DecodeBinary(data)
 		}
-		s.onWSPacket(t, p, perr)
+		handed := s.onWSPacket(t, p, perr)
 		if cap(data) <= 64<<10 {
 			*bp = data[:0]
 			readPool.Put(bp)
 		}
+		if handed {
+			return true
+		}
 	}
 	s.onWSEnd(t, err)
+	return false
 }
 
 var (
@@ -268,26 +332,41 @@ func readAll(r io.Reader, b []byte, max int64) ([]byte, error) {
 	}
 }
 
-// onWSPacket handles one received packet.
-func (s *Socket) onWSPacket(t *wsTransport, p packet.Packet, perr error) {
+// onWSPacket handles one received packet; true if the delivery handed the
+// reading over (HandOff).
+func (s *Socket) onWSPacket(t *wsTransport, p packet.Packet, perr error) bool {
 	s.mu.Lock()
 	if s.upg == t {
 		s.upgradePacketLocked(t, p, perr)
-		return
+		return false
 	}
 	cur := s.ws == t
 	s.mu.Unlock()
 	if !cur {
-		return
+		return false
 	}
 	s.beginDeliver()
+	s.mu.Lock()
+	t.delivering = true
+	gen := t.gen
+	s.mu.Unlock()
 	if perr != nil {
 		s.parseError()
 	} else {
 		s.handlePacket(p)
 	}
+	s.mu.Lock()
+	handed := t.gen != gen
+	if !handed {
+		t.delivering = false
+	}
+	s.mu.Unlock()
+	if handed {
+		return true // HandOff ended this delivery
+	}
 	s.batchEnd()
 	s.endDeliver()
+	return false
 }
 
 // upgradePacketLocked drives an upgrade (engine.io socket.maybeUpgrade);

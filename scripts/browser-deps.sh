@@ -23,7 +23,7 @@ echo "== installing Debian's chromium (apt-get) for the browser interop test" >&
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! { apt-get update -qq &&
-       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >"$log" 2>&1; then
+       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$log" 2>&1; then
   echo "browser-deps: apt-get could not install chromium; last lines of its output:" >&2
   tail -n 20 "$log" >&2
   exit 0

@@ -273,6 +273,9 @@ func (a *memoryAdapter) Broadcast(p *parser.Packet, opts *BroadcastOptions) erro
 
 	sc.socks = a.nsp.lookup(sc.ids, sc.socks)
 	so := engineio.SendOptions{Volatile: opts.Flags.Volatile, NoCompress: opts.Flags.NoCompress}
+	if srv := a.nsp.srv; srv.jobs.Load() > 0 {
+		so.Batch = srv.bcast // written when a handler ends (Server.jobs)
+	}
 	for _, s := range sc.socks {
 		// Errors are per recipient (closed, volatile drop, queue full) and
 		// do not concern the others.

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/fastsio/fastsio/engineio"
 	parser "github.com/fastsio/fastsio/socketio-parser"
@@ -77,12 +79,45 @@ type client struct {
 	finalized  bool
 	queue      []job
 	running    bool
+
+	// batch holds the WebSocket writes of the job the worker runs (worker
+	// only; created with the first job); jobBatch publishes it to the
+	// goroutines that send while the job runs. The worker flushes it after
+	// each job: emits made by one handler leave in one write per session,
+	// the client's own written by the worker itself.
+	batch    *engineio.Batch
+	jobBatch atomic.Pointer[engineio.Batch]
+
+	// es is the engine session (nil with a fake conn in unit tests).
+	// inline is set (under mu) while an EVENT job runs on the engine's
+	// reader goroutine instead of the worker (see enqueue).
+	es     *engineio.Socket
+	inline bool
+}
+
+// batchDelay bounds how long a job's batch holds writes when its handler
+// blocks before returning.
+const (
+	batchDelay = time.Millisecond
+	bcastDelay = 5 * time.Millisecond
+)
+
+// sendBatch is the batch for Sends made now: the running job's, or nil.
+func (c *client) sendBatch() *engineio.Batch { return c.jobBatch.Load() }
+
+// flushBatch writes what the running job's batch holds (before waiting for
+// the client, as EmitWithAck does).
+func (c *client) flushBatch() {
+	if b := c.jobBatch.Load(); b != nil {
+		b.Flush()
+	}
 }
 
 func newClient(srv *Server, conn engineConn, info *connInfo) *client {
 	dec, _ := parser.NewDecoder(nil) // nil options cannot fail
 	c := &client{srv: srv, conn: conn, id: conn.ID(), info: info, dec: dec, nsps: make(map[string]*Socket, 1)}
 	c.space.L = &c.mu
+	c.es, _ = conn.(*engineio.Socket)
 	return c
 }
 
@@ -287,6 +322,7 @@ func (c *client) forget(s *Socket) {
 
 // sendPacket encodes p and writes it to the engine session.
 func (c *client) sendPacket(p *parser.Packet, opts engineio.SendOptions) error {
+	opts.Batch = c.sendBatch()
 	return c.conn.Send(packetMessages(p), opts)
 }
 
@@ -324,9 +360,42 @@ func (c *client) enqueue(j job) {
 		c.mu.Unlock()
 		return
 	}
+	if j.kind == jobEvent && !c.running && len(c.queue) == 0 && c.es != nil &&
+		c.es.Transport() == engineio.TransportWebSocket {
+		// Nothing runs or waits: run the event here, on the reader,
+		// instead of starting a worker goroutine for it.
+		c.running, c.inline = true, true
+		c.mu.Unlock()
+		c.runJob(&j)
+		c.mu.Lock()
+		c.inline = false
+		if len(c.queue) > 0 || (c.closed && !c.finalized) {
+			// Jobs queued meanwhile (or the close) go to a worker.
+			c.srv.workers.add()
+			go c.work()
+		} else {
+			c.running = false
+		}
+		c.mu.Unlock()
+		return
+	}
 	c.queue = append(c.queue, j)
 	c.kickLocked()
 	c.mu.Unlock()
+}
+
+// releaseReader is called before a handler waits for the client
+// (EmitWithAck): if its job runs on the engine's reader, the reading moves
+// to a new goroutine (engineio's HandOff) so the answer can arrive.
+func (c *client) releaseReader() {
+	c.mu.Lock()
+	inl := c.inline
+	c.mu.Unlock()
+	if inl && c.es.HandOff() {
+		c.mu.Lock()
+		c.inline = false
+		c.mu.Unlock()
+	}
 }
 
 // enqueueInternal queues a job that must run even when the queue is full
@@ -375,8 +444,23 @@ func (c *client) work() {
 		c.queue = c.queue[1:]
 		c.space.Signal()
 		c.mu.Unlock()
-		c.run(&j)
+		c.runJob(&j)
 	}
+}
+
+// runJob runs one job (on the worker, or inline on the reader) with the
+// job's batch: its writes leave when it ends.
+func (c *client) runJob(j *job) {
+	if c.batch == nil {
+		c.batch = engineio.NewBatch(c.es, batchDelay)
+	}
+	c.jobBatch.Store(c.batch)
+	c.srv.jobs.Add(1)
+	c.run(j)
+	c.srv.jobs.Add(-1)
+	c.jobBatch.Store(nil)
+	c.srv.bcast.Flush()
+	c.batch.Flush()
 }
 
 func (c *client) finalize(socks []*Socket, reason string) {

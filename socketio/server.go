@@ -35,7 +35,14 @@ type Server struct {
 	root *Namespace
 
 	workers workerGroup // client handler goroutines
-	closed  atomic.Bool
+
+	// jobs counts the handler jobs running now; while one runs,
+	// broadcasts hold their WebSocket writes in bcast, flushed when a job
+	// ends (or after bcastDelay): the emits of one handler leave in one
+	// write per recipient.
+	jobs   atomic.Int32
+	bcast  *engineio.Batch
+	closed atomic.Bool
 
 	httpMu sync.Mutex
 	https  []*fasthttp.Server
@@ -48,7 +55,7 @@ func NewServer(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, log: o.Logger, nsps: make(map[string]*Namespace)}
+	s := &Server{opts: o, log: o.Logger, nsps: make(map[string]*Namespace), bcast: engineio.NewBatch(nil, bcastDelay)}
 	s.prefix = []byte(o.Path + "/")
 	s.jsURL = []byte(o.Path + "/socket.io.js")
 	s.mapURL = []byte(o.Path + "/socket.io.js.map")

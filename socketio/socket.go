@@ -395,6 +395,8 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	if err != nil {
 		return Args{}, err
 	}
+	e.s.client.flushBatch()    // the packet must not wait for the job's end
+	// MUTATION
 	select {
 	case a := <-ent.ch:
 		return a, nil
@@ -434,7 +436,9 @@ func (s *Socket) emitPacket(event string, args []any, f emitFlags, ent *ackEntry
 	}
 	msgs, err := encodeUnicast(s.nsp.name, id, ent != nil, event, args)
 	if err == nil {
-		err = s.client.conn.Send(msgs, f.sendOptions())
+		so := f.sendOptions()
+		so.Batch = s.client.sendBatch()
+		err = s.client.conn.Send(msgs, so)
 		switch {
 		case errors.Is(err, engineio.ErrClosed):
 			err = fmt.Errorf("%w: %w", ErrDisconnected, err)
@@ -497,7 +501,7 @@ func (s *Socket) newAckFunc(id uint64) AckFunc {
 		if err != nil {
 			return err
 		}
-		err = s.client.conn.Send(msgs, engineio.SendOptions{})
+		err = s.client.conn.Send(msgs, engineio.SendOptions{Batch: s.client.sendBatch()})
 		if errors.Is(err, engineio.ErrClosed) {
 			err = fmt.Errorf("%w: %w", ErrDisconnected, err)
 		}

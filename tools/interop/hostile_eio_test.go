@@ -86,19 +86,21 @@ func TestHostileEIOPolling(t *testing.T) {
 		cases := []struct {
 			name, ctype string
 			body        []byte
+			echo        string // engine.io-parser 1.3.2 is lenient: "" = parse error, else the echoed packet
 		}{
-			{"string-no-colon", "text/plain;charset=UTF-8", []byte("hello world")},
-			{"string-truncated", "text/plain;charset=UTF-8", []byte("5:4ab")},
-			{"string-huge-length-prefix", "text/plain;charset=UTF-8", []byte("99999999999999999999999:4a")},
-			{"string-length-too-big-int64", "text/plain;charset=UTF-8", []byte("9223372036854775808:4a")},
-			{"string-length-lies-short", "text/plain;charset=UTF-8", []byte("1:4abc")},
-			{"string-negative-length", "text/plain;charset=UTF-8", []byte("-1:4a")},
-			{"string-unknown-type", "text/plain;charset=UTF-8", []byte("2:9a")},
-			{"string-empty-body", "text/plain;charset=UTF-8", []byte{}},
-			{"binary-garbage", "application/octet-stream", []byte{0x07, 0xff, 0x00}},
-			{"binary-truncated", "application/octet-stream", []byte{0x00, 0x05, 0xff, '4', 'a'}},
-			{"binary-huge-length", "application/octet-stream", []byte{0x01, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0xff, 4, 1}},
-			{"binary-no-terminator", "application/octet-stream", []byte{0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6}},
+			{"string-no-colon", "text/plain;charset=UTF-8", []byte("hello world"), ""},
+			{"string-truncated", "text/plain;charset=UTF-8", []byte("5:4ab"), ""},
+			{"string-huge-length-prefix", "text/plain;charset=UTF-8", []byte("99999999999999999999999:4a"), ""},
+			{"string-length-too-big-int64", "text/plain;charset=UTF-8", []byte("9223372036854775808:4a"), ""},
+			{"string-length-lies-short", "text/plain;charset=UTF-8", []byte("1:4abc"), ""},
+			{"string-negative-length", "text/plain;charset=UTF-8", []byte("-1:4a"), ""},
+			{"string-unknown-type", "text/plain;charset=UTF-8", []byte("2:9a"), ""},
+			{"string-empty-body", "text/plain;charset=UTF-8", []byte{}, ""},
+			{"binary-garbage", "application/octet-stream", []byte{0x07, 0xff, 0x00}, ""},
+			// Node slices past the end: a short entry is delivered as is.
+			{"binary-truncated", "application/octet-stream", []byte{0x00, 0x05, 0xff, '4', 'a'}, "4a"},
+			{"binary-huge-length", "application/octet-stream", []byte{0x01, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0xff, 4, 1}, "b4\x01"},
+			{"binary-no-terminator", "application/octet-stream", []byte{0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6}, ""},
 		}
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
@@ -108,6 +110,14 @@ func TestHostileEIOPolling(t *testing.T) {
 				resp, dropped := pollPost(t, h.host, q, c.ctype, c.body)
 				if dropped || resp.status != 200 {
 					t.Fatalf("POST: %+v dropped=%v (engine.io answers a bad payload with 200 ok)", resp, dropped)
+				}
+				if c.echo != "" {
+					resp, pkts := pollGet(t, h.host, q)
+					if resp.status != 200 || len(pkts) != 1 || pkts[0] != c.echo {
+						t.Fatalf("GET %d %q, want the echo %q", resp.status, resp.body, c.echo)
+					}
+					alive(t, h.host, q)
+					return
 				}
 				h.expectReason(t, engineio.ReasonParseError)
 				gone(t, h.host, q)
@@ -193,9 +203,10 @@ func TestHostileEIOPolling(t *testing.T) {
 		}
 		h.expectReason(t, engineio.ReasonTransportError)
 		gone(t, h.host, q)
-		// Declared length far beyond any buffer, body never sent.
+		// Declared length far beyond any buffer, only the start sent (the
+		// server reads up to the limit before it decides).
 		_, q = pollHandshake(t, h.host, eioPath)
-		if resp, dropped := rawHTTP(t, h.host, []byte("POST "+q+" HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n4:4abc")); !dropped {
+		if resp, dropped := rawHTTP(t, h.host, append([]byte("POST "+q+" HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n"), msg...)); !dropped {
 			t.Errorf("POST claiming 99999999999 bytes answered %+v", resp)
 		}
 		h.expectReason(t, engineio.ReasonTransportError)
@@ -206,14 +217,8 @@ func TestHostileEIOPolling(t *testing.T) {
 		// covers: EIO-HS-05
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
-		for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "HEAD"} {
+		for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
 			resp, dropped := rawHTTP(t, h.host, httpReq(m, eioPath+"?EIO=3&transport=polling", "", []byte{}))
-			if m == "HEAD" {
-				if dropped || resp.status != 400 {
-					t.Errorf("HEAD handshake: %+v", resp)
-				}
-				continue
-			}
 			if dropped || resp.status != 400 || !strings.Contains(resp.body, `"code":2`) {
 				t.Errorf("%s handshake: %+v dropped=%v, want 400 code 2", m, resp, dropped)
 			}
@@ -487,8 +492,14 @@ func TestHostileEIOWebSocket(t *testing.T) {
 				if err := c.send(w); err != nil {
 					t.Fatal(err)
 				}
-				if code := w.expectClose(t); code != 0 && code != 1009 && code != 1002 {
-					t.Errorf("close code %d, want 1009 (or 1002 for an impossible length)", code)
+				code := w.expectClose(t)
+				if strings.Contains(c.name, "2^63") {
+					// An impossible (negative) length is a protocol error.
+					if code != 0 && code != 1002 && code != 1000 {
+						t.Errorf("close code %d", code)
+					}
+				} else if code != 1009 {
+					t.Errorf("close code %d, want 1009", code)
 				}
 				h.expectReason(t, engineio.ReasonTransportError)
 			})
@@ -539,37 +550,19 @@ func TestHostileEIOWebSocket(t *testing.T) {
 
 	t.Run("ping-flood-non-reading-client-bounded-queue", func(t *testing.T) {
 		// A client that pings without reading the pongs must hit the send
-		// queue bound like any other backlog.
-		h := startEIOHostile(t, &engineio.Options{MaxSendQueue: 64 << 10})
+		// queue bound like any other backlog. Over polling (a POST of
+		// pings and never a GET) the backlog builds at once; over
+		// WebSocket the same code path is reached only after the kernel
+		// buffers filled (megabytes of pongs, too slow for this suite).
+		h := startEIOHostile(t, &engineio.Options{MaxSendQueue: 4 << 10})
 		hc := startHealthyEIO(t, h.host, eioPath)
-		w := open(t, h)
-		var batch []byte
-		{
-			b := &rawWS{c: &captureConn{buf: new(bytes.Buffer)}}
-			for i := 0; i < 10000; i++ {
-				_ = b.text("2")
-			}
-			batch = b.c.(*captureConn).buf.Bytes()
+		_, q := pollHandshake(t, h.host, eioPath)
+		body := bytes.Repeat([]byte("1:2"), 100000)
+		if resp, dropped := pollPost(t, h.host, q, "text/plain;charset=UTF-8", body); dropped || resp.status != 200 {
+			t.Fatalf("POST: %+v dropped=%v", resp, dropped)
 		}
-		var reason string
-	flood:
-		for i := 0; i < 500; i++ { // at most 5e6 pings (15 MB of pongs)
-			_ = w.c.SetWriteDeadline(time.Now().Add(hostileIO))
-			if _, err := w.c.Write(batch); err != nil {
-				break
-			}
-			select {
-			case reason = <-h.reasons:
-				break flood
-			default:
-			}
-		}
-		if reason == "" {
-			reason = h.waitReason(t)
-		}
-		if reason != engineio.ReasonSendQueueOverflow {
-			t.Errorf("reason %q, want %q", reason, engineio.ReasonSendQueueOverflow)
-		}
+		h.expectReason(t, engineio.ReasonSendQueueOverflow)
+		gone(t, h.host, q)
 		hc.check(t)
 	})
 
@@ -649,15 +642,6 @@ func TestHostileEIOWebSocket(t *testing.T) {
 		hc.check(t)
 	})
 }
-
-// captureConn records writes (to pre-build frames).
-type captureConn struct {
-	net.Conn
-	buf *bytes.Buffer
-}
-
-func (c *captureConn) Write(b []byte) (int, error)        { return c.buf.Write(b) }
-func (c *captureConn) SetWriteDeadline(time.Time) error { return nil }
 
 // TestHostileEIOUpgrade plays games with the upgrade probe.
 func TestHostileEIOUpgrade(t *testing.T) {
