@@ -33,9 +33,15 @@
 // connections). Close refuses new handshakes, closes every session, stops
 // the own listener, and returns when all of those reach zero; if its context
 // ends first it closes the remaining connections hard, waits for them, and
-// returns the context's error. Lock order: a Socket's lock may be held while
-// taking the Server's (to start a flusher), never the reverse; neither is
-// held during I/O or while user code runs.
+// returns the context's error. Slow or vanished peers cannot hold it: on
+// Serve's own server, connections still open 1 s after Close began (a
+// request whose headers or body never end) are closed, and a
+// WebSocket write to a peer that stopped reading fails 1 s after its
+// session closed or the shutdown began (the backlog is then dropped).
+// Under ConfigureServer the application owns the fasthttp.Server and its
+// shutdown. Lock order: a Socket's lock may be held while taking the
+// Server's (to start a flusher), never the reverse; neither is held during
+// I/O or while user code runs.
 //
 // Socket: Socket.mu guards the session state, the send queue and the
 // transports; state changes that require I/O (closing a WebSocket, running
@@ -46,10 +52,23 @@
 // writer goroutine. On WebSocket, a flusher goroutine is started when the
 // queue becomes non-empty and no flusher runs; it writes everything queued
 // (one frame per packet, corked into one write system call per batch), loops
-// while more arrives, and exits when the queue is empty. An idle WebSocket
-// session therefore has exactly one goroutine: its reader, which is the
-// hijacked connection's goroutine and ends when the connection closes (after
-// our close frame the peer gets 2 s to answer). Timers (heartbeat, upgrade,
+// while more arrives, and exits when the queue is empty. A Send with
+// SendOptions.Batch on an idle WebSocket only queues and records the
+// session in the Batch (Socket.mu guards the session's batch pointer, the
+// Batch's own mutex its list; the Socket's lock may be held while taking
+// the Batch's, never the reverse): Batch.Flush then writes the owner
+// session's queue on the calling goroutine (one batch; more goes to a
+// flusher) and starts a flusher for every other session, so many messages
+// queued during one unit of work leave in one write per session. A Batch
+// not flushed within its delay flushes itself from a time.AfterFunc timer.
+// An idle WebSocket session has exactly one goroutine: its reader, which
+// is the hijacked connection's goroutine and ends when the connection
+// closes (after our close frame the peer gets 2 s to answer). HandOff,
+// called during a delivery, starts a new reader goroutine (counted by the
+// Server) and ends the delivery early; the old goroutine stops reading when
+// its OnMessage call returns — if it is the connection's goroutine it then
+// waits for the last reader, which closes a channel when the connection
+// ends. Timers (heartbeat, upgrade,
 // 100 ms upgrade noop, 30 s polling close) are time.AfterFunc timers and run
 // only while they fire. A second lock, the delivery lock, is held while
 // messages are handed to OnMessage (by the WebSocket reader or a POST
@@ -132,7 +151,11 @@
 //     past maxHttpBufferSize (connection dropped without a response,
 //     "transport error"), and a broken upload closes the session.
 //   - Closing a session with Server.Close does not wait for a polling
-//     backlog to be fetched (1.8.3's discard mode still waits for a drain).
+//     backlog to be fetched (1.8.3's discard mode still waits for a drain),
+//     nor more than 1 s for a WebSocket backlog its peer does not read;
+//     Serve's connections still open 1 s into Close are closed. A closed session's WebSocket writes fail after 1 s.
+//   - Pongs count against Options.MaxSendQueue (a client pinging without
+//     reading is closed with "send queue overflow").
 //   - The packet and packetCreate events, per-message send callbacks and
 //     the write buffer inspection of 1.8.3 have no equivalent; OnDrain is
 //     the flow-control hook.

@@ -69,6 +69,8 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*Socket
 	conns    map[net.Conn]struct{} // hijacked WebSocket connections
+	httpMu   sync.Mutex            // guards http (own lock: taken per connection)
+	http     map[net.Conn]struct{} // Serve's HTTP connections (not hijacked)
 	closed   bool
 	active   int // goroutines started by the server (flushers, standalone readers)
 	live     int // sessions whose OnClose has not returned yet
@@ -90,6 +92,7 @@ func NewServer(opts *Options) (*Server, error) {
 		epoch:    time.Now(),
 		sessions: map[string]*Socket{},
 		conns:    map[net.Conn]struct{}{},
+		http:     map[net.Conn]struct{}{},
 		done:     make(chan struct{}),
 	}
 	s.upgrader = websocket.Upgrader{
@@ -148,6 +151,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		IdleTimeout:     s.cfg.pingInterval + s.cfg.pingTimeout,
 		CloseOnShutdown: true,
 		Logger:          slogLogger{s.cfg.log},
+		ConnState:       s.trackHTTPConn,
 	}
 	s.ConfigureServer(fs)
 	s.mu.Lock()
@@ -217,6 +221,38 @@ func (s *Server) ConfigureServer(fs *fasthttp.Server) {
 
 var errServing = errors.New("engineio: Serve called twice")
 
+// trackHTTPConn records the open connections of Serve's fasthttp.Server so
+// that Close can end those whose peer never finishes a request.
+func (s *Server) trackHTTPConn(c net.Conn, st fasthttp.ConnState) {
+	s.httpMu.Lock()
+	switch st {
+	case fasthttp.StateNew:
+		s.http[c] = struct{}{}
+	case fasthttp.StateHijacked, fasthttp.StateClosed:
+		delete(s.http, c)
+	}
+	s.httpMu.Unlock()
+}
+
+// shutdownGrace is how long Close lets requests in progress on Serve's
+// connections finish (sessions are closed by then, so engine requests
+// answer at once) before it closes the connections of peers that are
+// still sending: fasthttp's Shutdown would wait for a request whose
+// headers or body never end (slowloris) until Close's context ends.
+const shutdownGrace = time.Second
+
+func (s *Server) closeHTTPConns() {
+	s.httpMu.Lock()
+	conns := make([]net.Conn, 0, len(s.http))
+	for c := range s.http {
+		conns = append(conns, c)
+	}
+	s.httpMu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
 // ListenAndServe listens on the TCP address addr and calls Serve.
 func (s *Server) ListenAndServe(addr string) error {
 	ln, err := net.Listen("tcp", addr)
@@ -258,7 +294,9 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	var err error
 	if fs != nil {
+		stragglers := time.AfterFunc(shutdownGrace, s.closeHTTPConns)
 		err = fs.ShutdownWithContext(ctx)
+		stragglers.Stop()
 		// Shutdown misses a Serve that has not registered its listener
 		// yet; closing the listener ends that one too.
 		_ = ln.Close()
@@ -293,6 +331,7 @@ func (s *Server) Close(ctx context.Context) error {
 	for _, c := range conns {
 		_ = c.Close()
 	}
+	s.closeHTTPConns()
 	<-s.done
 	return ctx.Err()
 }

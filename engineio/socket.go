@@ -338,6 +338,11 @@ func (s *Socket) closeLocked(discard bool) {
 		}
 		s.closeAfterDrain = true
 		s.closeDiscard = discard
+		if discard && s.ws != nil {
+			// Server shutdown: the drain may take closeWriteWait, not
+			// as long as a peer that stopped reading likes.
+			s.ws.cork.Expire(time.Now().Add(closeWriteWait))
+		}
 		return
 	}
 	s.closeTransportLocked(discard)
@@ -476,6 +481,16 @@ func (s *Socket) handlePacket(p packet.Packet) {
 		// only count as activity.
 		s.mu.Unlock()
 	}
+}
+
+// writeFailedLocked ends the session after a failed WebSocket write; a
+// server shutdown that cut the drain short is still "forced close".
+func (s *Socket) writeFailedLocked() {
+	if s.state == stateClosing && s.closeDiscard {
+		s.finishLocked(ReasonForcedClose)
+		return
+	}
+	s.finishLocked(ReasonTransportError)
 }
 
 // parseError closes the session with "parse error" if it is open.

@@ -45,14 +45,15 @@ type wsTransport struct {
 	b64       bool
 	threshold int
 	flushing  bool
-	// delivering is set while the reader hands a message to OnMessage;
-	// HandOff clears it, counts gen up and makes readDone, which the last
-	// reader closes when the connection ends (all under the Socket's mu).
-	delivering bool
-	gen        uint32
-	readDone   chan struct{}
-	closeOnce  sync.Once
-	hard       atomic.Bool // close without a close frame (shutdown past its deadline)
+	// dstate is gen<<1 | delivering: the reader sets bit 0 while it hands
+	// a message to OnMessage and clears it with a CAS; HandOff takes it
+	// with a CAS that also counts gen up, so exactly one of them ends the
+	// delivery. readDone (under the Socket's mu) is made by the first
+	// HandOff and closed by the last reader when the connection ends.
+	dstate    atomic.Uint64
+	readDone  chan struct{}
+	closeOnce sync.Once
+	hard      atomic.Bool // close without a close frame (shutdown past its deadline)
 }
 
 var wsBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -96,6 +97,10 @@ func (t *wsTransport) close() {
 			_ = t.raw.Close()
 			return
 		}
+		// The session is over: a writer blocked on a peer that does not
+		// read gives up too, instead of holding its goroutine (and, for a
+		// Batch flushed inline, the caller's) until the peer reads.
+		t.cork.Expire(time.Now().Add(closeWriteWait))
 		_ = t.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(closeWriteWait))
 		_ = t.raw.SetReadDeadline(time.Now().Add(closeReadWait))
 	})
@@ -122,7 +127,7 @@ func (s *Socket) wsFlushLoop(t *wsTransport) {
 			s.mu.Lock()
 			t.flushing = false
 			if s.ws == t {
-				s.finishLocked(ReasonTransportError)
+				s.writeFailedLocked()
 			}
 			s.unlock()
 			return
@@ -140,7 +145,13 @@ func (s *Server) serveWS(raw net.Conn, info *wsRequest) {
 	}
 	defer s.trackConn(raw, false)
 	cork := wsconn.NewConn(raw)
+	// A handshake's 101 and open packet leave in one write (uncorked by
+	// writeInline below); other requests uncork right after the 101.
+	cork.Cork()
 	conn, err := wsconn.Upgrade(&s.upgrader, cork, info.header)
+	if info.sid != "" || info.transport != TransportWebSocket || err != nil {
+		_ = cork.Uncork()
+	}
 	if err != nil {
 		s.cfg.log.Debug("engineio: websocket handshake failed", "err", err)
 		return
@@ -184,14 +195,14 @@ func (s *Server) serveWS(raw net.Conn, info *wsRequest) {
 	sock.ws = t
 	sock.enqueueLocked(s.openPacket(sock.id, false))
 	if !s.register(sock) {
+		_ = cork.Uncork()
 		t.close()
 		drainUntilClosed(conn)
 		return
 	}
 	s.connected(sock)
-	sock.mu.Lock()
-	sock.flushLocked()
-	sock.unlock()
+	sock.writeInline()
+	_ = cork.Uncork() // if a flusher took the queue or nothing was written
 	sock.readAndWait(t)
 }
 
@@ -218,12 +229,16 @@ func (s *Socket) readAndWait(t *wsTransport) {
 func (s *Socket) HandOff() bool {
 	s.mu.Lock()
 	t := s.ws
-	if t == nil || !t.delivering || s.state == stateClosed {
+	if t == nil || s.state == stateClosed {
 		s.mu.Unlock()
 		return false
 	}
-	t.delivering = false
-	t.gen++
+	v := t.dstate.Load()
+	next := (v>>1 + 1) << 1
+	if v&1 == 0 || !t.dstate.CompareAndSwap(v, next) {
+		s.mu.Unlock()
+		return false
+	}
 	if t.readDone == nil {
 		t.readDone = make(chan struct{})
 	}
@@ -237,10 +252,7 @@ func (s *Socket) HandOff() bool {
 			close(ch)
 		}
 	}) {
-		s.mu.Lock()
-		t.delivering = true
-		t.gen--
-		s.mu.Unlock()
+		t.dstate.CompareAndSwap(next, v) // the caller's delivery goes on
 		return false
 	}
 	s.endDeliver()
@@ -346,22 +358,14 @@ func (s *Socket) onWSPacket(t *wsTransport, p packet.Packet, perr error) bool {
 		return false
 	}
 	s.beginDeliver()
-	s.mu.Lock()
-	t.delivering = true
-	gen := t.gen
-	s.mu.Unlock()
+	v := t.dstate.Load() | 1 // only the reader holding dmu sets the bit
+	t.dstate.Store(v)
 	if perr != nil {
 		s.parseError()
 	} else {
 		s.handlePacket(p)
 	}
-	s.mu.Lock()
-	handed := t.gen != gen
-	if !handed {
-		t.delivering = false
-	}
-	s.mu.Unlock()
-	if handed {
+	if !t.dstate.CompareAndSwap(v, v&^1) {
 		return true // HandOff ended this delivery
 	}
 	s.batchEnd()

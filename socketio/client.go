@@ -249,11 +249,24 @@ func (c *client) onClose(reason string) {
 	c.closed = true
 	c.reason = reason
 	socks := slices.Clone(c.all)
+	// Client packets still waiting for the handlers are dropped: nothing
+	// can be answered any more, and a backlog (slow handlers, a client
+	// that floods and vanishes) must not delay the cleanup. Internal jobs
+	// (closing sockets, ack callbacks) stay.
+	c.queue = slices.DeleteFunc(c.queue, func(j job) bool {
+		switch j.kind {
+		case jobEvent, jobClientDisc, jobErrorPacket, jobConnect:
+			return true
+		}
+		return false
+	})
 	c.space.Broadcast()
 	c.kickLocked()
 	c.mu.Unlock()
+	// The sockets leave their namespaces and rooms' reach at once; their
+	// disconnect handlers run on the worker (finalize).
 	for _, s := range socks {
-		s.abandon()
+		s.beginClose(reason)
 	}
 }
 

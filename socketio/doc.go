@@ -42,13 +42,30 @@
 // worker goroutine per client, in arrival order, so a client's events are
 // never handled concurrently with each other. The worker starts when work
 // arrives and exits when the queue is empty (an idle client costs no
-// goroutine); it is counted by the Server so Close can wait for it. The
-// queue holds at most Options.MaxPendingPackets packets; when it is full
-// the engine reader waits (backpressure on that client only). Acks to
+// goroutine); it is counted by the Server so Close can wait for it. An
+// event arriving on a WebSocket while the queue is empty and no worker
+// runs is handled on the engine's reader goroutine itself (no goroutine
+// start, no hand-over); whatever arrives meanwhile queues behind it and
+// goes to a worker, so the order is kept. While such a handler runs its
+// session reads nothing (heartbeats included): long work belongs on a
+// goroutine of its own. EmitWithAck called from it first hands the reading
+// to a new goroutine (engineio's Socket.HandOff), so the ack can arrive.
+// The queue holds at most Options.MaxPendingPackets packets; when it is
+// full the engine reader waits (backpressure on that client only). Acks to
 // EmitWithAck are delivered directly by the reader, so a handler may wait
 // for an ack from its own client. A client's mutex guards its namespace
-// table, connect buffer and queue; it is never held while user code runs
-// or while writing to the engine.
+// table, connect buffer, queue and the inline flag; it is never held while
+// user code runs or while writing to the engine.
+//
+// Writes: while a job (handler, middleware, ack callback) runs, its Emits
+// and ack replies are queued with an engineio.Batch of the client and the
+// broadcasts made anywhere with the Server's batch; when a job ends both
+// are flushed — the client's own session is written by the goroutine that
+// ran the job, every other held session by its own engine writer — so the
+// emits of one handler leave in one write per session. A handler that
+// blocks holds its writes at most 1 ms (5 ms for broadcasts, or until
+// another job ends); EmitWithAck flushes before it waits. Broadcasts made
+// while no job runs are written at once.
 //
 // Namespace: safe for concurrent use. Middlewares and handlers are kept in
 // a copy-on-write snapshot (reads are lock-free); the set of connected
@@ -113,6 +130,10 @@
 //     A packet in the same read batch (POST payload) as its CONNECT is
 //     dropped, as in 1.7.3. socket.io clients never send before the
 //     CONNECT reply.
+//   - When the engine.io session ends, the client's packets still waiting
+//     for handlers are dropped and its sockets leave their namespaces at
+//     once (1.7.3 would still run the handlers of packets it had
+//     received); disconnect handlers then run on the worker.
 //   - Ack callbacks never time out in 1.7.3; EmitWithAck adds a context.
 //   - Root-namespace sockets closed by Server.Close get reason "" (1.7.3:
 //     undefined).

@@ -191,15 +191,18 @@ func (f *fakeConn) quiet(t testing.TB) {
 // marker job through the worker.
 func (f *fakeConn) sync(t testing.TB) {
 	t.Helper()
+	done := make(chan struct{})
+	// Checked and queued under one lock: a worker finalizing in between
+	// would drop the marker (enqueueInternal after finalize).
 	f.c.mu.Lock()
-	fin := f.c.finalized
-	f.c.mu.Unlock()
-	if fin {
+	if f.c.finalized {
+		f.c.mu.Unlock()
 		f.c.srv.workers.wait(context.Background())
 		return
 	}
-	done := make(chan struct{})
-	f.c.enqueueInternal(job{kind: jobAckCallback, ack: func(Args) { close(done) }})
+	f.c.queue = append(f.c.queue, job{kind: jobAckCallback, ack: func(Args) { close(done) }})
+	f.c.kickLocked()
+	f.c.mu.Unlock()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):

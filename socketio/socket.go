@@ -396,7 +396,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return Args{}, err
 	}
 	e.s.client.flushBatch()    // the packet must not wait for the job's end
-	// MUTATION
+	e.s.client.releaseReader() // nor the answer for the reader
 	select {
 	case a := <-ent.ch:
 		return a, nil

@@ -6,7 +6,9 @@ package interop
 // Close finishes (10 s hang detector) and leaves no goroutines.
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -81,8 +83,8 @@ func gone(t *testing.T, host, q string) {
 
 // TestHostileEIOPolling attacks the polling transport.
 func TestHostileEIOPolling(t *testing.T) {
-	// covers: SUP-27
 	t.Run("garbage-payloads-parse-error", func(t *testing.T) {
+		// covers: EIO-CL-28
 		cases := []struct {
 			name, ctype string
 			body        []byte
@@ -214,7 +216,7 @@ func TestHostileEIOPolling(t *testing.T) {
 	})
 
 	t.Run("wrong-methods", func(t *testing.T) {
-		// covers: EIO-HS-05
+		// covers: SUP-06
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
@@ -235,7 +237,7 @@ func TestHostileEIOPolling(t *testing.T) {
 	})
 
 	t.Run("unknown-and-closed-sids", func(t *testing.T) {
-		// covers: EIO-HS-03
+		// covers: EIO-VER-03, SUP-10
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		for _, sid := range []string{"nope", "", strings.Repeat("A", 3000), "%00%ff", "a&sid=b"} {
@@ -283,7 +285,7 @@ func TestHostileEIOPolling(t *testing.T) {
 	})
 
 	t.Run("overlapping-GETs", func(t *testing.T) {
-		// covers: EIO-PO-05
+		// covers: SUP-07
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		_, q := pollHandshake(t, h.host, eioPath)
@@ -361,6 +363,36 @@ func TestHostileEIOPolling(t *testing.T) {
 		hc.check(t)
 	})
 
+	t.Run("jsonp-garbage-forms-and-script-index", func(t *testing.T) {
+		// covers: SUP-24, SUP-26
+		h := startEIOHostile(t, nil)
+		hc := startHealthyEIO(t, h.host, eioPath)
+		// The JSONP index is digits only: nothing of j= may reach the
+		// script the browser evaluates.
+		resp, dropped := rawHTTP(t, h.host, httpReq("GET", eioPath+"?EIO=3&transport=polling&b64=1&j=0%3Cscript%3Ealert(1)%3C/script%3E", "", nil))
+		if dropped || resp.status != 200 || !strings.HasPrefix(resp.body, "___eio[01](") || strings.Contains(resp.body, "script") {
+			t.Fatalf("JSONP handshake: %d %.80q", resp.status, resp.body)
+		}
+		sid := sidRE.FindStringSubmatch(strings.ReplaceAll(resp.body, `\"`, `"`))
+		if sid == nil {
+			t.Fatalf("no sid in %q", resp.body)
+		}
+		q := eioPath + "?EIO=3&transport=polling&b64=1&j=0&sid=" + sid[1]
+		for _, body := range []string{"d=%ZZ", "x=1", "d=", "d=1%3A2&d=1%3A2", "d=" + strings.Repeat("%", 1000), "d=99999999999999999999%3A4a", "d=1%3A2", "\xff\xfe", "d=" + strings.Repeat("1%3A2", 2000)} {
+			resp, dropped := pollPost(t, h.host, q, "application/x-www-form-urlencoded", []byte(body))
+			if dropped {
+				t.Fatalf("POST %.40q dropped", body)
+			}
+			if resp.status != 200 && resp.status != 400 {
+				t.Errorf("POST %.40q: %d %q", body, resp.status, resp.body)
+			}
+			if resp.status == 400 {
+				break // the session ended (parse error)
+			}
+		}
+		hc.check(t)
+	})
+
 	t.Run("tcp-reset-while-GET-parked", func(t *testing.T) {
 		// covers: EIO-CL-14
 		h := startEIOHostile(t, nil)
@@ -407,12 +439,13 @@ func TestHostileEIOSlowloris(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { conn.Close() }) // after the server's Close (cleanups run last-in first-out)
+			defer conn.Close()
 			if _, err := io.WriteString(conn, c.req(q)); err != nil {
 				t.Fatal(err)
 			}
 			hc.check(t)
-			// The server's Close in the cleanup must not wait for this client.
+			// Close must not wait for this client, still connected.
+			h.Close(t)
 		})
 	}
 }
@@ -471,6 +504,7 @@ func TestHostileEIOWebSocket(t *testing.T) {
 	})
 
 	t.Run("oversized-frames", func(t *testing.T) {
+		// covers: SUP-28
 		h := startEIOHostile(t, &engineio.Options{MaxHTTPBufferSize: 1000})
 		hc := startHealthyEIO(t, h.host, eioPath)
 		for _, c := range []struct {
@@ -507,6 +541,45 @@ func TestHostileEIOWebSocket(t *testing.T) {
 		hc.check(t)
 	})
 
+	t.Run("permessage-deflate-bomb", func(t *testing.T) {
+		// 8 MB of zeros deflate to ~8 KB: the inflated size must be
+		// bounded by maxHttpBufferSize, not the wire size.
+		h := startEIOHostile(t, &engineio.Options{MaxHTTPBufferSize: 1 << 20})
+		hc := startHealthyEIO(t, h.host, eioPath)
+		c, err := net.Dial("tcp", h.host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(hostileIO))
+		fmt.Fprintf(c, "GET %s?EIO=3&transport=websocket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; server_no_context_takeover\r\n\r\n", eioPath)
+		w := &rawWS{c: c, br: bufio.NewReader(c)}
+		r, err := http.ReadResponse(w.br, nil)
+		if err != nil || r.StatusCode != 101 || !strings.Contains(r.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
+			t.Fatalf("handshake: %v %v", r, err)
+		}
+		var z bytes.Buffer
+		fw, _ := flate.NewWriter(&z, flate.DefaultCompression)
+		_, _ = fw.Write([]byte("4"))
+		zeros := make([]byte, 1<<20)
+		for i := 0; i < 8; i++ {
+			_, _ = fw.Write(zeros)
+		}
+		_ = fw.Flush()
+		payload := bytes.TrimSuffix(z.Bytes(), []byte{0, 0, 0xff, 0xff})
+		if err := w.frameLen(true, 1, payload, uint64(len(payload)), 0x40); err != nil {
+			t.Fatal(err)
+		}
+		if code := w.expectClose(t); code != 1009 && code != 0 {
+			t.Errorf("close code %d, want 1009", code)
+		}
+		r2 := h.waitReason(t)
+		if r2 != engineio.ReasonTransportError {
+			t.Errorf("reason %q", r2)
+		}
+		hc.check(t)
+	})
+
 	t.Run("fragmented-message-never-ends", func(t *testing.T) {
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
@@ -520,11 +593,11 @@ func TestHostileEIOWebSocket(t *testing.T) {
 			}
 		}
 		hc.check(t)
-		// Close (cleanup) must not wait for the message to end.
+		// Close must not wait for the message to end.
+		h.Close(t)
 	})
 
 	t.Run("ping-flood-reading-client-gets-every-pong", func(t *testing.T) {
-		// covers: EIO-HB-01
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		w := open(t, h)
@@ -585,6 +658,40 @@ func TestHostileEIOWebSocket(t *testing.T) {
 		hc.check(t)
 	})
 
+	t.Run("non-reading-client-unbounded-queue-server-close", func(t *testing.T) {
+		// Default options (no MaxSendQueue, as 1.8.3): a client that
+		// stops reading with megabytes queued must not keep Server.Close
+		// (cleanup, 10 s hang detector) waiting for a drain that never
+		// comes.
+		h := startEIOHostile(t, nil)
+		hc := startHealthyEIO(t, h.host, eioPath)
+		w := open(t, h)
+		_ = w.c.(*net.TCPConn).SetReadBuffer(4096)
+		if err := w.text("4flood:300"); err != nil { // 300 x 64 KiB
+			t.Fatal(err)
+		}
+		if err := <-h.floodErr; err != nil {
+			t.Fatalf("flood: %v", err)
+		}
+		hc.check(t)
+		h.Close(t) // with the client connected, not reading
+	})
+
+	t.Run("non-reading-client-ping-timeout", func(t *testing.T) {
+		// The heartbeat must end a session whose writer is stuck on a
+		// peer that does not read.
+		h := startEIOHostile(t, &engineio.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
+		w := open(t, h)
+		_ = w.c.(*net.TCPConn).SetReadBuffer(4096)
+		if err := w.text("4flood:300"); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-h.floodErr; err != nil {
+			t.Fatalf("flood: %v", err)
+		}
+		h.expectReason(t, engineio.ReasonPingTimeout)
+	})
+
 	t.Run("binary-frame-unknown-type-ignored", func(t *testing.T) {
 		// engine.io-parser 1.3.2 gives a binary packet with type byte > 6
 		// an undefined type, which the socket ignores.
@@ -631,6 +738,7 @@ func TestHostileEIOWebSocket(t *testing.T) {
 	})
 
 	t.Run("text-unknown-type-parse-error", func(t *testing.T) {
+		// covers: EIO-CL-27
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		w := open(t, h)
@@ -650,7 +758,7 @@ func TestHostileEIOUpgrade(t *testing.T) {
 	}
 
 	t.Run("upgrade-twice", func(t *testing.T) {
-		// covers: EIO-UP-05
+		// covers: SUP-20
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		_, q := pollHandshake(t, h.host, eioPath)
@@ -691,6 +799,7 @@ func TestHostileEIOUpgrade(t *testing.T) {
 	})
 
 	t.Run("probe-on-websocket-session", func(t *testing.T) {
+		// covers: SUP-15
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		w := dialRawWS(t, h.host, eioPath+"?EIO=3&transport=websocket")
@@ -709,7 +818,7 @@ func TestHostileEIOUpgrade(t *testing.T) {
 			if s == "4ok" {
 				break
 			}
-			if s != "3" && s != "3probe" {
+			if s != "3" { // a pong never echoes data, not even "probe"
 				t.Fatalf("unexpected %q", s)
 			}
 		}
@@ -745,6 +854,7 @@ func TestHostileEIOUpgrade(t *testing.T) {
 	})
 
 	t.Run("garbage-during-upgrade-keeps-polling", func(t *testing.T) {
+		// covers: SUP-19
 		h := startEIOHostile(t, nil)
 		hc := startHealthyEIO(t, h.host, eioPath)
 		_, q := pollHandshake(t, h.host, eioPath)
@@ -796,7 +906,10 @@ func TestHostileEIOUpgrade(t *testing.T) {
 		if s := w.readText(t); s != "3probe" {
 			t.Fatalf("probe answer %q", s)
 		}
-		// Cleanup closes the server: hang and leak checks there.
+		h.Close(t)
+		if r := h.waitReason(t); r != engineio.ReasonForcedClose {
+			t.Errorf("reason %q", r)
+		}
 	})
 }
 
@@ -864,4 +977,81 @@ func TestHostileEIOConcurrentSessions(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestHostileEIOCloseUnderLoad closes the server while clients keep
+// handshaking, upgrading, posting and polling: Close must return promptly,
+// nothing may panic or be left running.
+func TestHostileEIOCloseUnderLoad(t *testing.T) {
+	h := startEIOHostile(t, &engineio.Options{MaxSendQueue: 1 << 20})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: hostileIO, Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	for i := 0; i < 8; i++ {
+		wg.Add(2)
+		go func() { // polling sessions with traffic
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := client.Get(h.url + "?EIO=3&transport=polling&b64=1")
+				if err != nil {
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				m := sidRE.FindSubmatch(b)
+				if m == nil {
+					continue
+				}
+				q := h.url + "?EIO=3&transport=polling&b64=1&sid=" + string(m[1])
+				if resp, err := client.Post(q, "text/plain", strings.NewReader("3:4ab1:2")); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if resp, err := client.Get(q); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+		go func() { // WebSocket sessions and upgrades
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := net.DialTimeout("tcp", h.host, hostileIO)
+				if err != nil {
+					continue
+				}
+				_ = c.SetDeadline(time.Now().Add(hostileIO))
+				fmt.Fprintf(c, "GET %s?EIO=3&transport=websocket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", eioPath)
+				w := &rawWS{c: c, br: bufio.NewReader(c)}
+				if r, err := http.ReadResponse(w.br, nil); err == nil && r.StatusCode == 101 {
+					_ = w.text("4hello")
+					_ = w.text("2")
+					_, _, _ = w.read()
+				}
+				c.Close()
+			}
+		}()
+	}
+	// Let the load build up, then close under it.
+	for n := 0; n < 50; n++ {
+		select {
+		case <-h.messages:
+		case <-time.After(hostileIO):
+			t.Fatal("no traffic")
+		}
+	}
+	h.Close(t)
+	close(stop)
+	wg.Wait()
 }

@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +50,22 @@ type eioHostile struct {
 	reasons  chan string   // OnClose reasons, in order
 	floodErr chan error    // result of a "flood" request
 	messages chan struct{} // one per message received
+	closer
+}
+
+// closer runs a server's shutdown check once: explicitly (Close) while
+// the attackers' connections are still open, or at cleanup. (Cleanups
+// run last-in first-out, so connections a test opened are closed BEFORE
+// a cleanup registered by the server's constructor: tests that must close
+// the server under a live attacker call Close themselves.)
+type closer struct {
+	once     sync.Once
+	shutdown func(t *testing.T)
+}
+
+func (c *closer) Close(t *testing.T) {
+	t.Helper()
+	c.once.Do(func() { c.shutdown(t) })
 }
 
 func startEIOHostile(t *testing.T, opts *engineio.Options) *eioHostile {
@@ -84,7 +101,7 @@ func startEIOHostile(t *testing.T, opts *engineio.Options) *eioHostile {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	t.Cleanup(func() {
+	h.shutdown = func(t *testing.T) {
 		hostileClose(t, "engineio", func(ctx context.Context) error { return srv.Close(ctx) })
 		select {
 		case err := <-served:
@@ -95,7 +112,8 @@ func startEIOHostile(t *testing.T, opts *engineio.Options) *eioHostile {
 			t.Errorf("Serve did not return after Close")
 		}
 		hostileNoLeaks(t)
-	})
+	}
+	t.Cleanup(func() { h.Close(t) })
 	h.host = ln.Addr().String()
 	h.url = "http://" + h.host + "/engine.io/"
 	return h
@@ -177,6 +195,7 @@ type sioHostile struct {
 	url  string
 	host string
 	srv  *socketio.Server
+	closer
 }
 
 func startSIOHostile(t *testing.T, opts *socketio.Options) *sioHostile {
@@ -192,7 +211,8 @@ func startSIOHostile(t *testing.T, opts *socketio.Options) *sioHostile {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	t.Cleanup(func() {
+	h := &sioHostile{url: "http://" + ln.Addr().String() + "/socket.io/", host: ln.Addr().String(), srv: srv}
+	h.shutdown = func(t *testing.T) {
 		hostileClose(t, "socketio", func(ctx context.Context) error { return srv.Close(ctx) })
 		select {
 		case err := <-served:
@@ -203,8 +223,9 @@ func startSIOHostile(t *testing.T, opts *socketio.Options) *sioHostile {
 			t.Errorf("Serve did not return after Close")
 		}
 		hostileNoLeaks(t)
-	})
-	return &sioHostile{url: "http://" + ln.Addr().String() + "/socket.io/", host: ln.Addr().String(), srv: srv}
+	}
+	t.Cleanup(func() { h.Close(t) })
+	return h
 }
 
 // ---- raw HTTP ----

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fasthttp/websocket"
 )
@@ -31,6 +32,42 @@ type Conn struct {
 	corked bool
 	buf    *[]byte
 	err    error // sticky write error
+
+	dl    sync.Mutex // guards final; not held during writes
+	final time.Time  // set by Expire: no write deadline may be later
+}
+
+// Expire makes a write in progress and every later one fail at t: a
+// closing connection must not wait for a peer that stopped reading.
+// Later SetWriteDeadline calls (the WebSocket library sets one before each
+// frame) cannot extend it.
+func (c *Conn) Expire(t time.Time) {
+	c.dl.Lock()
+	defer c.dl.Unlock()
+	if c.final.IsZero() || t.Before(c.final) {
+		c.final = t
+	}
+	_ = c.Conn.SetWriteDeadline(c.final)
+}
+
+// SetWriteDeadline sets the wrapped connection's write deadline, capped by
+// Expire's.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.dl.Lock()
+	defer c.dl.Unlock()
+	if !c.final.IsZero() && (t.IsZero() || t.After(c.final)) {
+		t = c.final
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines; the write deadline is capped by
+// Expire's.
+func (c *Conn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
 }
 
 // NewConn wraps c.

@@ -3,12 +3,14 @@ package wsconn
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fasthttp/websocket"
 )
@@ -107,5 +109,38 @@ func TestUpgrade(t *testing.T) {
 				t.Fatalf("err %v, response %q", err, got)
 			}
 		})
+	}
+}
+
+// TestExpire: a write blocked on a peer that never reads fails at the
+// Expire deadline even though the WebSocket library clears the write
+// deadline before every frame.
+func TestExpire(t *testing.T) {
+	a, b := net.Pipe() // b never reads: every write blocks
+	defer a.Close()
+	defer b.Close()
+	c := NewConn(a)
+	done := make(chan error, 1)
+	go func() {
+		_ = c.SetWriteDeadline(time.Time{}) // as gorilla does per frame
+		_, err := c.Write([]byte("blocked"))
+		done <- err
+	}()
+	c.Expire(time.Now().Add(20 * time.Millisecond))
+	select {
+	case err := <-done:
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("write error %v, want a timeout", err)
+		}
+	case <-time.After(10 * time.Second): // hang detector
+		t.Fatal("write still blocked after Expire")
+	}
+	// Later deadlines cannot extend it.
+	if err := c.SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Conn.Write([]byte("x")); err == nil {
+		t.Fatal("write succeeded past the Expire deadline")
 	}
 }

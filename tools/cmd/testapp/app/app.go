@@ -187,7 +187,12 @@ func register(nsp *socketio.Namespace, log *slog.Logger) {
 	on("fanout", func(s *socketio.Socket, args socketio.Args, _ socketio.AckFunc) {
 		head, _ := split(values(args), 3)
 		n := count(head[0])
-		for range n {
+		for i := range n {
+			// Stop early when the requester is gone (the reference keeps
+			// going; up to 1e7 broadcasts would outlive it for nothing).
+			if i%1024 == 1023 && !s.Connected() {
+				return
+			}
 			if err := nsp.Emit(str(head[1]), head[2]); err != nil {
 				return
 			}
