@@ -373,7 +373,7 @@ func (c *client) enqueue(j job) {
 		c.mu.Unlock()
 		return
 	}
-	if j.kind == jobEvent && !c.running && len(c.queue) == 0 && c.es != nil &&
+	if c.srv.opts.InlineHandlers && j.kind == jobEvent && !c.running && len(c.queue) == 0 && c.es != nil &&
 		c.es.Transport() == engineio.TransportWebSocket {
 		// Nothing runs or waits: run the event here, on the reader,
 		// instead of starting a worker goroutine for it.

@@ -42,9 +42,10 @@
 // worker goroutine per client, in arrival order, so a client's events are
 // never handled concurrently with each other. The worker starts when work
 // arrives and exits when the queue is empty (an idle client costs no
-// goroutine); it is counted by the Server so Close can wait for it. An
-// event arriving on a WebSocket while the queue is empty and no worker
-// runs is handled on the engine's reader goroutine itself (no goroutine
+// goroutine); it is counted by the Server so Close can wait for it. With
+// Options.InlineHandlers (off by default), an event arriving on a
+// WebSocket while the queue is empty and no worker runs is handled on the
+// engine's reader goroutine itself (no goroutine
 // start, no hand-over); whatever arrives meanwhile queues behind it and
 // goes to a worker, so the order is kept. While such a handler runs its
 // session reads nothing (heartbeats included): long work belongs on a

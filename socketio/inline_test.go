@@ -14,7 +14,15 @@ import (
 // that waits for the client's ack there must not starve its own ack.
 func TestInlineHandlerEmitWithAck(t *testing.T) {
 	// covers: SIO-SK-24, SIO-SK-26
-	_, addr := liveServer(t, nil, func(s *Server) {
+	for _, inline := range []bool{true, false} {
+		t.Run(fmt.Sprintf("InlineHandlers=%v", inline), func(t *testing.T) {
+			testHandlerEmitWithAck(t, &Options{InlineHandlers: inline})
+		})
+	}
+}
+
+func testHandlerEmitWithAck(t *testing.T, opts *Options) {
+	_, addr := liveServer(t, opts, func(s *Server) {
 		s.Of("/").On("ask", func(s *Socket, args Args, _ AckFunc) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

@@ -67,6 +67,15 @@ type Options struct {
 	// until the handlers catch up.
 	MaxPendingPackets int
 
+	// InlineHandlers (opt-in extension, default off) runs an event that
+	// arrives on a WebSocket while the client's queue is empty on the
+	// engine's reader goroutine instead of the client's worker: no
+	// goroutine start per event, a little less latency. The cost: while
+	// such a handler runs, its session reads nothing, heartbeats included,
+	// so a handler that blocks longer than the client's pingTimeout loses
+	// the connection. Leave it off unless handlers are short.
+	InlineHandlers bool
+
 	// Logger receives debug/warn logs; default slog.Default().
 	Logger *slog.Logger
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/fastsio/fastsio/engineio"
 	"github.com/valyala/fasthttp"
@@ -46,6 +47,7 @@ type Server struct {
 
 	httpMu sync.Mutex
 	https  []*fasthttp.Server
+	conns  map[net.Conn]struct{} // Serve's open, not hijacked connections
 }
 
 // NewServer validates opts (nil = defaults) and creates the server with
@@ -216,6 +218,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	// its WebSockets and body limits; the client file routes, also under
 	// Path, are answered before it sees them.
 	s.eng.ConfigureServer(hs)
+	hs.ConnState = s.trackConn
 	engineAndRest := hs.Handler
 	hs.Handler = func(ctx *fasthttp.RequestCtx) {
 		if !s.serveClientFile(ctx) {
@@ -234,6 +237,38 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	return err
+}
+
+// shutdownGrace is how long Close lets requests in progress on Serve's
+// connections finish before it closes the connections of peers that are
+// still sending.
+const shutdownGrace = time.Second
+
+// trackConn is Serve's fasthttp ConnState hook.
+func (s *Server) trackConn(c net.Conn, st fasthttp.ConnState) {
+	s.httpMu.Lock()
+	switch st {
+	case fasthttp.StateNew:
+		if s.conns == nil {
+			s.conns = make(map[net.Conn]struct{})
+		}
+		s.conns[c] = struct{}{}
+	case fasthttp.StateHijacked, fasthttp.StateClosed:
+		delete(s.conns, c)
+	}
+	s.httpMu.Unlock()
+}
+
+func (s *Server) closeConns() {
+	s.httpMu.Lock()
+	conns := make([]net.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.httpMu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
 }
 
 type fasthttpLogger struct{ l *slog.Logger }
@@ -261,10 +296,17 @@ func (s *Server) Close(ctx context.Context) error {
 	https := s.https
 	s.https = nil
 	s.httpMu.Unlock()
+	// fasthttp's Shutdown waits for requests still arriving (a peer that
+	// never finishes its headers or body) until ctx ends and then leaves
+	// their goroutines behind: give them a grace period, then cut them.
+	stragglers := time.AfterFunc(shutdownGrace, s.closeConns)
 	for _, hs := range https {
 		if herr := hs.ShutdownWithContext(ctx); herr != nil && err == nil {
 			err = herr
 		}
+	}
+	if !stragglers.Stop() || ctx.Err() != nil {
+		s.closeConns()
 	}
 	if werr := s.workers.wait(ctx); werr != nil && err == nil {
 		err = werr
