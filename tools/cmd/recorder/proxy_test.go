@@ -189,6 +189,11 @@ func TestProxyRecordsHTTPAndWebSocket(t *testing.T) {
 		t.Errorf("chunk framing not forwarded verbatim: %q", r2.raw)
 	}
 	c.Close()
+	// The proxy notices the close on its own goroutine: wait until it is
+	// recorded so that client 2's events come after it in the recording.
+	for deadline := time.Now().Add(5 * time.Second); len(out.lines(t)) < 5 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 
 	// client 2: websocket upgrade, fragmented masked message, server closes
 	c, err = net.Dial("tcp", ln.Addr().String())
