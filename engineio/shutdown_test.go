@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -37,7 +38,7 @@ func TestCloseSlowRequests(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			if _, err := io.WriteString(conn, string(bytes.ReplaceAll([]byte(c.req), []byte("SID"), []byte(sid)))); err != nil {
+			if _, err := io.WriteString(conn, strings.ReplaceAll(c.req, "SID", sid)); err != nil {
 				t.Fatal(err)
 			}
 			ts.closeNow()
