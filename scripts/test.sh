@@ -33,6 +33,9 @@ for m in "${modules[@]}"; do
   (cd "$m" && go test -race -count=1 -timeout 20m ./...) || fail=1
 done
 
+echo "== checklist coverage (tests naming ../shared/spec/checklist.md IDs)"
+(cd conformance && go run ./cmd/coverage) || fail=1
+
 if [ "$fail" != 0 ]; then
   echo "FAIL: at least one module failed"
   exit 1
