@@ -45,13 +45,7 @@ func runEcho(ctx context.Context, o *options) error {
 	start := time.Now()
 	measureFrom := start.Add(o.warmup)
 	end := measureFrom.Add(o.duration)
-	type clientStats struct {
-		h      hist
-		count  int64
-		errors int64
-		err    error
-	}
-	stats := make([]clientStats, len(conns))
+	stats := make([]roundTripStats, len(conns))
 	var wg sync.WaitGroup
 	cpu := (*cpuMeter)(nil)
 	var cpuOnce sync.Once
@@ -107,6 +101,26 @@ func runEcho(ctx context.Context, o *options) error {
 	if cpu != nil {
 		cpu.stop(r)
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	rate := summarizeRoundTrips(r, stats, min(time.Since(measureFrom), o.duration))
+	return r.emit(o, fmt.Sprintf("%s round trips, p50 %.3fms p99 %.3fms max %.3fms",
+		fmtRate(rate), r.Metrics["p50_ms"], r.Metrics["p99_ms"], r.Metrics["max_ms"]))
+}
+
+// roundTripStats is what one client of a round-trip scenario (echo,
+// polling) measured; only its own goroutine writes it.
+type roundTripStats struct {
+	h      hist
+	count  int64
+	errors int64
+	err    error
+}
+
+// summarizeRoundTrips merges the clients' figures into r (errors, the first
+// client error as a note, rate and latency quantiles) and returns the rate.
+func summarizeRoundTrips(r *Result, stats []roundTripStats, elapsed time.Duration) float64 {
 	var h hist
 	var total int64
 	for i := range stats {
@@ -120,16 +134,11 @@ func runEcho(ctx context.Context, o *options) error {
 			}
 		}
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	elapsed := min(time.Since(measureFrom), o.duration)
 	rate := float64(total) / elapsed.Seconds()
 	r.Metrics["rt_per_s"] = rate
 	r.Metrics["p50_ms"] = ms(h.quantile(0.50))
 	r.Metrics["p99_ms"] = ms(h.quantile(0.99))
 	r.Metrics["max_ms"] = ms(time.Duration(h.max))
 	r.Metrics["round_trips"] = float64(total)
-	return r.emit(o, fmt.Sprintf("%s round trips, p50 %.3fms p99 %.3fms max %.3fms",
-		fmtRate(rate), r.Metrics["p50_ms"], r.Metrics["p99_ms"], r.Metrics["max_ms"]))
+	return rate
 }

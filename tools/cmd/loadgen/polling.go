@@ -66,13 +66,7 @@ func runPolling(ctx context.Context, o *options) error {
 	start := time.Now()
 	measureFrom := start.Add(o.warmup)
 	end := measureFrom.Add(o.duration)
-	type clientStats struct {
-		h      hist
-		count  int64
-		errors int64
-		err    error
-	}
-	stats := make([]clientStats, len(conns))
+	stats := make([]roundTripStats, len(conns))
 	var cpu *cpuMeter
 	var cpuOnce sync.Once
 	for i, c := range conns {
@@ -145,29 +139,10 @@ func runPolling(ctx context.Context, o *options) error {
 	if cpu != nil {
 		cpu.stop(r)
 	}
-	var h hist
-	var total int64
-	for i := range stats {
-		h.merge(&stats[i].h)
-		total += stats[i].count
-		r.Errors += stats[i].errors
-		if stats[i].err != nil {
-			r.Errors++
-			if len(r.Notes) == 0 {
-				r.note("client %d: %v", i, stats[i].err)
-			}
-		}
-	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	elapsed := min(time.Since(measureFrom), o.duration)
-	rate := float64(total) / elapsed.Seconds()
-	r.Metrics["rt_per_s"] = rate
-	r.Metrics["p50_ms"] = ms(h.quantile(0.50))
-	r.Metrics["p99_ms"] = ms(h.quantile(0.99))
-	r.Metrics["max_ms"] = ms(time.Duration(h.max))
-	r.Metrics["round_trips"] = float64(total)
+	rate := summarizeRoundTrips(r, stats, min(time.Since(measureFrom), o.duration))
 	return r.emit(o, fmt.Sprintf("%s round trips over XHR polling (%s), p50 %.3fms p99 %.3fms",
 		fmtRate(rate), mode, r.Metrics["p50_ms"], r.Metrics["p99_ms"]))
 }
