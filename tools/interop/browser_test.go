@@ -201,7 +201,7 @@ func browserServe(t *testing.T, dist string, page *browserPage) (port string, wi
 		if err := <-served; !errors.Is(err, socketio.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
-		sioNoLeaks(t)
+		noLeaks(t, "fastsio/fastsio/socketio.", "fastsio/fastsio/engineio.")
 	})
 	_, port, _ = net.SplitHostPort(ln.Addr().String())
 	return port, wire
@@ -234,7 +234,7 @@ func browserPageServer(t *testing.T, page *browserPage) (port string) {
 // (tools/node/ref/testapp.js) and returns its port; it ends with the test.
 func browserReference(t *testing.T) (port string) {
 	t.Helper()
-	node, nodePath := sioNode(t)
+	node, nodePath := nodeWith(t, "socket.io-client")
 	cmd := exec.Command(node, filepath.Join("..", "node", "ref", "testapp.js"))
 	cmd.Env = append(os.Environ(), "PORT=0", "EXIT_ON_STDIN_CLOSE=1", "NODE_PATH="+nodePath)
 	stdin, err := cmd.StdinPipe()

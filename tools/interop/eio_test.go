@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,28 +22,6 @@ import (
 
 	"github.com/fastsio/fastsio/engineio"
 )
-
-// eioNode returns the node binary and the node_modules directory.
-func eioNode(t *testing.T) (node, modules string) {
-	t.Helper()
-	modules = os.Getenv("FASTSIO_NODE_MODULES")
-	if modules == "" {
-		modules, _ = filepath.Abs(filepath.Join("..", "node", "node_modules"))
-	}
-	node, err := exec.LookPath("node")
-	if err == nil {
-		if _, serr := os.Stat(filepath.Join(modules, "engine.io-client", "package.json")); serr != nil {
-			err = serr
-		}
-	}
-	if err != nil {
-		if os.Getenv("FASTSIO_REQUIRE_NODE") != "" {
-			t.Fatalf("FASTSIO_REQUIRE_NODE is set but node or engine.io-client is missing: %v", err)
-		}
-		t.Skipf("node or engine.io-client not available: %v", err)
-	}
-	return node, modules
-}
 
 type eioResult struct {
 	OK       bool     `json:"ok"`
@@ -59,7 +36,7 @@ type eioResult struct {
 // eioRun runs js/eio-client.js with cfg and returns its result line.
 func eioRun(t *testing.T, cfg map[string]any) eioResult {
 	t.Helper()
-	node, modules := eioNode(t)
+	node, modules := nodeWith(t, "engine.io-client")
 	b, _ := json.Marshal(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -117,34 +94,9 @@ func eioServer(t *testing.T, opts *engineio.Options) (url string, reasons <-chan
 		if err := <-done; !errors.Is(err, engineio.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
-		eioNoLeaks(t)
+		noLeaks(t, "fastsio/fastsio/engineio.")
 	})
 	return "http://" + ln.Addr().String(), ch
-}
-
-// eioNoLeaks fails t if goroutines running engineio code outlive the
-// server's Close by more than a few seconds.
-func eioNoLeaks(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var left []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "fastsio/engineio.") && !strings.Contains(g, "eioNoLeaks") {
-				left = append(left, g)
-			}
-		}
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%d engineio goroutine(s) left after Close:\n%s", len(left), strings.Join(left, "\n\n"))
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func eioReason(t *testing.T, ch <-chan string) string {
@@ -232,7 +184,7 @@ func TestEioPingTimeout(t *testing.T) {
 // (PORT, "listening <port>", clean SIGTERM) and runs the echo scenario
 // against it over upgrade.
 func TestEioEchoCommand(t *testing.T) {
-	eioNode(t)
+	nodeWith(t, "engine.io-client")
 	bin := filepath.Join(t.TempDir(), "eio-echo")
 	build := exec.Command("go", "build", "-o", bin, "../cmd/eio-echo")
 	if out, err := build.CombinedOutput(); err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,30 +15,6 @@ import (
 	"github.com/fastsio/fastsio/socketio"
 	"github.com/fastsio/fastsio/tools/cmd/testapp/app"
 )
-
-// sioNode returns the node binary and NODE_PATH for the live tests: skip
-// when node is missing, unless FASTSIO_REQUIRE_NODE is set (then fail).
-func sioNode(t *testing.T) (node, nodePath string) {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("FASTSIO_REQUIRE_NODE") != "" {
-			t.Fatalf("FASTSIO_REQUIRE_NODE is set but node is not installed: %v", err)
-		}
-		t.Skip("node not installed (set FASTSIO_REQUIRE_NODE=1 to make this a failure)")
-	}
-	nodePath = os.Getenv("FASTSIO_NODE_MODULES")
-	if nodePath == "" {
-		nodePath, _ = filepath.Abs(filepath.Join("..", "node", "node_modules"))
-	}
-	if _, err := os.Stat(filepath.Join(nodePath, "socket.io-client", "package.json")); err != nil {
-		if os.Getenv("FASTSIO_REQUIRE_NODE") != "" {
-			t.Fatalf("socket.io-client not installed in %s (run scripts/node-deps.sh): %v", nodePath, err)
-		}
-		t.Skipf("socket.io-client not installed in %s (run scripts/node-deps.sh)", nodePath)
-	}
-	return node, nodePath
-}
 
 // sioStartApp runs the contract testapp in-process on 127.0.0.1 and
 // returns its base URL; the server is closed (and checked for leftover
@@ -66,41 +41,15 @@ func sioStartApp(t *testing.T, opts *socketio.Options) string {
 		if err := <-served; !errors.Is(err, socketio.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
-		sioNoLeaks(t)
+		noLeaks(t, "fastsio/fastsio/socketio.", "fastsio/fastsio/engineio.")
 	})
 	return "http://" + ln.Addr().String()
-}
-
-// sioNoLeaks fails if goroutines of the socketio or engineio packages are
-// still running shortly after the server closed.
-func sioNoLeaks(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var bad []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "fastsio/fastsio/socketio.") || strings.Contains(g, "fastsio/fastsio/engineio.") {
-				if !strings.Contains(g, "sioNoLeaks") {
-					bad = append(bad, g)
-				}
-			}
-		}
-		if len(bad) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("goroutines left after Close:\n%s", strings.Join(bad, "\n\n"))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // sioRunScript runs js/<script> with env and reports each "ok"/"FAIL" line.
 func sioRunScript(t *testing.T, script string, env ...string) {
 	t.Helper()
-	node, nodePath := sioNode(t)
+	node, nodePath := nodeWith(t, "socket.io-client")
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("js", script))
@@ -146,7 +95,7 @@ func TestSioContract(t *testing.T) {
 // TestSioContractBinary runs the contract script against the built
 // tools/cmd/testapp command (what the benchmarks and the replay use).
 func TestSioContractBinary(t *testing.T) {
-	sioNode(t)
+	nodeWith(t, "socket.io-client")
 	bin := filepath.Join(t.TempDir(), "testapp")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/testapp").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
