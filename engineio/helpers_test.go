@@ -26,7 +26,12 @@ import (
 	"github.com/fastsio/fastsio/engineio/packet"
 )
 
-func TestMain(m *testing.M) { leakcheck.Main(m) }
+func TestMain(m *testing.M) {
+	// Park idle WebSockets after 20 ms instead of a second, so that every
+	// test exercises both the parked and the waiting reader.
+	parkAfter = int64(20 * time.Millisecond)
+	leakcheck.Main(m)
+}
 
 // waitTimeout bounds every wait in the tests (a deadline against hangs, not
 // a timing assertion).

@@ -140,6 +140,7 @@ type config struct {
 	log            *slog.Logger
 	maxSendQueue   int
 	closeTimeout   time.Duration
+	park           bool // idle WebSockets of Serve/ConfigureServer give up their reader goroutine
 }
 
 var errOptions = errors.New("engineio: invalid options")
@@ -149,7 +150,7 @@ func (o *Options) resolve() (config, error) {
 	if o != nil {
 		opts = *o
 	}
-	c := config{closeTimeout: pollCloseTimeout}
+	c := config{closeTimeout: pollCloseTimeout, park: true}
 	bad := func(field string, v any, why string) (config, error) {
 		return config{}, fmt.Errorf("%w: %s = %v: %s", errOptions, field, v, why)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 
+	"github.com/fastsio/fastsio/engineio/internal/netpoll"
 	"github.com/fastsio/fastsio/engineio/internal/sid"
 	"github.com/fastsio/fastsio/engineio/internal/wsconn"
 	"github.com/fastsio/fastsio/engineio/packet"
@@ -68,9 +69,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Socket
-	conns    map[net.Conn]struct{} // hijacked WebSocket connections
-	httpMu   sync.Mutex            // guards http (own lock: taken per connection)
-	http     map[net.Conn]struct{} // Serve's HTTP connections (not hijacked)
+	conns    map[net.Conn]*wsTransport // hijacked WebSocket connections (nil: not parkable)
+	httpMu   sync.Mutex                // guards http (own lock: taken per connection)
+	http     map[net.Conn]struct{}     // Serve's HTTP connections (not hijacked)
 	closed   bool
 	active   int // goroutines started by the server (flushers, standalone readers)
 	live     int // sessions whose OnClose has not returned yet
@@ -78,6 +79,13 @@ type Server struct {
 	fs       *fasthttp.Server
 	ln       net.Listener // Serve's listener
 	clients  atomic.Int64
+
+	// Idle WebSockets: the poller (made on first use, closed by Close)
+	// and the sweep that parks readers idle for parkAfter. Guarded by mu.
+	pollr    *netpoll.Poller
+	pollErr  error
+	sweep    *time.Timer
+	sweeping bool
 }
 
 // NewServer validates opts (nil means all defaults) and returns a Server.
@@ -91,12 +99,12 @@ func NewServer(opts *Options) (*Server, error) {
 		prefix:   []byte(cfg.prefix),
 		epoch:    time.Now(),
 		sessions: map[string]*Socket{},
-		conns:    map[net.Conn]struct{}{},
+		conns:    map[net.Conn]*wsTransport{},
 		http:     map[net.Conn]struct{}{},
 		done:     make(chan struct{}),
 	}
 	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:    wsReadBufferSize,
+		ReadBufferSize:    0, // gorilla reads through wsconn.Upgrade's buffer
 		WriteBufferSize:   wsWriteBufferSize,
 		WriteBufferPool:   &wsconn.BufferPool{},
 		EnableCompression: cfg.pmd,
@@ -331,6 +339,18 @@ func (s *Server) Close(ctx context.Context) error {
 	for _, c := range conns {
 		_ = c.Close()
 	}
+	// A parked connection has no reader to see its close.
+	s.mu.Lock()
+	var parked []*wsTransport
+	for _, t := range s.conns {
+		if t != nil {
+			parked = append(parked, t)
+		}
+	}
+	s.mu.Unlock()
+	for _, t := range parked {
+		t.unpark()
+	}
 	s.closeHTTPConns()
 	<-s.done
 	return ctx.Err()
@@ -342,8 +362,75 @@ func (s *Server) checkDoneLocked() {
 		case <-s.done:
 		default:
 			close(s.done)
+			if s.sweep != nil {
+				s.sweep.Stop()
+			}
+			if p := s.pollr; p != nil {
+				go p.Close() // waits for the poller goroutine; not under mu
+			}
 		}
 	}
+}
+
+// poller returns the server's poller, starting it on first use; nil if the
+// platform has none or the server is closed.
+func (s *Server) poller() *netpoll.Poller {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pollr == nil && s.pollErr == nil && !s.closed {
+		s.pollr, s.pollErr = netpoll.New()
+		if s.pollErr != nil {
+			s.cfg.log.Debug("engineio: no poller, idle WebSockets keep a goroutine", "err", s.pollErr)
+		}
+	}
+	if s.closed {
+		return nil
+	}
+	return s.pollr
+}
+
+// trackTransport makes a tracked connection's transport visible to the
+// idle sweep.
+func (s *Server) trackTransport(t *wsTransport) {
+	s.mu.Lock()
+	if _, ok := s.conns[t.raw]; ok {
+		s.conns[t.raw] = t
+	}
+	if !s.sweeping && !s.closed {
+		s.sweeping = true
+		if s.sweep == nil {
+			s.sweep = time.AfterFunc(sweepEvery(), s.sweepIdle)
+		} else {
+			s.sweep.Reset(sweepEvery())
+		}
+	}
+	s.mu.Unlock()
+}
+
+func sweepEvery() time.Duration { return max(time.Duration(parkAfter), 10*time.Millisecond) }
+
+// sweepIdle parks the connections whose reader has waited for more than
+// parkAfter; it runs every parkAfter while there are connections.
+func (s *Server) sweepIdle() {
+	now := s.now()
+	var idle []*wsTransport
+	s.mu.Lock()
+	for _, t := range s.conns {
+		if t != nil && t.rstate.Load() == rWaiting && now-t.lastMsg.Load() > parkAfter {
+			idle = append(idle, t)
+		}
+	}
+	s.mu.Unlock()
+	for _, t := range idle {
+		t.kick()
+	}
+	s.mu.Lock()
+	if len(s.conns) > 0 && !s.closed {
+		s.sweep.Reset(sweepEvery())
+	} else {
+		s.sweeping = false
+	}
+	s.mu.Unlock()
 }
 
 // goTracked runs f on a new goroutine that Close waits for; false if the
@@ -376,7 +463,7 @@ func (s *Server) trackConn(c net.Conn, add bool) bool {
 		if s.closed && len(s.conns) == 0 && s.active == 0 && s.live == 0 {
 			return false
 		}
-		s.conns[c] = struct{}{}
+		s.conns[c] = nil
 		return true
 	}
 	delete(s.conns, c)
@@ -594,7 +681,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, own bool) {
 		return
 	}
 	if upgrade {
-		s.upgradeRequest(ctx, own, &wsRequest{transport: transport, b64: hasB64(args), header: req.Header, req: req})
+		s.upgradeRequest(ctx, own, &wsRequest{transport: transport, b64: hasB64(args), header: wsHeader(ctx), req: req})
 		return
 	}
 	if transport != TransportPolling {
@@ -685,12 +772,12 @@ func (s *Server) upgradeRequest(ctx *fasthttp.RequestCtx, own bool, info *wsRequ
 		if !own {
 			// A foreign fasthttp.Server closes the connection when this
 			// function returns: this goroutine is the reader.
-			s.serveWS(raw, info)
+			s.serveWS(raw, info, false)
 			return
 		}
 		// Our own server keeps hijacked connections: let fasthttp recycle
 		// its context and buffers, and read on a fresh goroutine.
-		if !s.goTracked(func() { s.serveWS(raw, info) }) {
+		if !s.goTracked(func() { s.serveWS(raw, info, true) }) {
 			_ = raw.Close()
 		}
 	})

@@ -1,29 +1,44 @@
 package engineio
 
 import (
+	"bufio"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/fastsio/fastsio/engineio/internal/netpoll"
 	"github.com/fastsio/fastsio/engineio/internal/wsconn"
 	"github.com/fastsio/fastsio/engineio/packet"
 )
 
 const (
-	wsReadBufferSize  = 1024
+	// wsReadBufferSize is gorilla's read buffer: small, since a large
+	// message is read past it straight into the message buffer.
+	wsReadBufferSize  = 512
 	wsWriteBufferSize = 4096
 	// closeWriteWait bounds writing a close frame; closeReadWait is how
 	// long the reader waits for the peer's close frame after ours.
 	closeWriteWait = time.Second
 	closeReadWait  = 2 * time.Second
 )
+
+// parkAfter is how long a reader waits between messages before its
+// connection is parked; a connection whose last two messages were further
+// apart than this parks as soon as it has nothing to read. A variable for
+// the tests, which park every connection as soon as it can.
+var parkAfter = int64(time.Second)
 
 // wsRequest is what an upgrade request's handler copies out of the
 // fasthttp context for the hijacked connection's goroutine.
@@ -36,25 +51,58 @@ type wsRequest struct {
 }
 
 // wsTransport is one WebSocket connection. flushing is guarded by the
-// owning Socket's mu; the gorilla Conn is written by one goroutine at a time
+// owning Socket's mu; the gorilla Conn is written by one writer at a time
 // (the flusher, or the reader before the transport is the session's).
+//
+// Reading: exactly one goroutine at a time is the connection's reader, and
+// the connection may have none. rstate says who owns the reading: a reader
+// goroutine (rActive, or rWaiting while it waits for bytes between
+// messages), or the server's poller (rParked: the connection was idle, its
+// reader goroutine ended, and the poller starts a new one when bytes
+// arrive). The idle sweep moves a reader that waits too long out of its
+// wait (rWaiting → rKicking → rKicked) by setting a past read deadline; a
+// close takes a parked connection back (rParked → rActive) so that a reader
+// waits for the peer's close frame. Every transition is a CAS, so exactly
+// one party wins each race. The reader that sees the connection end tears
+// it down (finish).
 type wsTransport struct {
+	sock      *Socket
 	conn      *websocket.Conn
 	cork      *wsconn.Conn
 	raw       net.Conn
+	br        *bufio.Reader // gorilla's read buffer (ours, so we can see what it holds)
 	b64       bool
 	threshold int
 	flushing  bool
 	// dstate is gen<<1 | delivering: the reader sets bit 0 while it hands
 	// a message to OnMessage and clears it with a CAS; HandOff takes it
 	// with a CAS that also counts gen up, so exactly one of them ends the
-	// delivery. readDone (under the Socket's mu) is made by the first
-	// HandOff and closed by the last reader when the connection ends.
+	// delivery.
 	dstate    atomic.Uint64
-	readDone  chan struct{}
 	closeOnce sync.Once
 	hard      atomic.Bool // close without a close frame (shutdown past its deadline)
+
+	// Parking (nil rc: the connection cannot be parked).
+	rc        syscall.RawConn
+	peekFn    func(uintptr) bool
+	peekErr   error           // set by peekFn (reader only)
+	ph        *netpoll.Handle // reader only, once parked
+	rstate    atomic.Int32
+	lastMsg   atomic.Int64  // server clock of the last message read
+	prevGap   int64         // time between the last two messages (reader only)
+	closing   atomic.Bool   // close sent: wait for the peer, never park
+	closeDL   atomic.Int64  // the close wait's deadline (UnixNano)
+	ended     chan struct{} // closed by finish; made when a goroutine waits for it
+	finishOne sync.Once
 }
+
+const (
+	rActive int32 = iota
+	rWaiting
+	rKicking
+	rKicked
+	rParked
+)
 
 // close sends a normal close frame (1000) and gives the peer closeReadWait
 // to answer before the reader gives up; the reader closes the connection.
@@ -62,6 +110,7 @@ func (t *wsTransport) close() {
 	t.closeOnce.Do(func() {
 		if t.hard.Load() {
 			_ = t.raw.Close()
+			t.unpark()
 			return
 		}
 		// The session is over: a writer blocked on a peer that does not
@@ -69,29 +118,177 @@ func (t *wsTransport) close() {
 		// Batch flushed inline, the caller's) until the peer reads.
 		t.cork.Expire(time.Now().Add(closeWriteWait))
 		_ = t.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(closeWriteWait))
-		_ = t.raw.SetReadDeadline(time.Now().Add(closeReadWait))
+		dl := time.Now().Add(closeReadWait)
+		t.closeDL.Store(dl.UnixNano())
+		t.closing.Store(true)
+		_ = t.raw.SetReadDeadline(dl)
+		t.unpark()
+	})
+}
+
+// unpark gives a parked connection a reader again (for a close: it waits
+// for the peer's close frame or the deadline, then tears down).
+func (t *wsTransport) unpark() {
+	if t.rstate.CompareAndSwap(rParked, rActive) {
+		t.startReader()
+	}
+}
+
+// startReader runs the reader on a new goroutine; the caller owns the
+// reading (rActive).
+func (t *wsTransport) startReader() {
+	s := t.sock
+	if !s.srv.goTracked(func() { s.readLoop(t, true) }) {
+		// Only when the server has nothing left to wait for, which a
+		// tracked connection rules out; tear down rather than leak.
+		t.finish()
+	}
+}
+
+// resumeDeadline restores the close wait's deadline after the sweep or a
+// park replaced it.
+func (t *wsTransport) resumeDeadline() {
+	if t.closing.Load() {
+		_ = t.raw.SetReadDeadline(time.Unix(0, t.closeDL.Load()))
+	}
+}
+
+// peek reports whether the connection has a byte (or EOF, or an error) to
+// read without consuming it; false asks RawConn.Read to wait.
+func (t *wsTransport) peek(fd uintptr) bool {
+	var b [1]byte
+	_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1, syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+	if errno == syscall.EAGAIN || errno == syscall.EINTR {
+		return false
+	}
+	t.peekErr = nil
+	if errno != 0 {
+		t.peekErr = errno
+	}
+	return true
+}
+
+// waitReadable waits (on the reader goroutine) until the connection has
+// something to read; true if instead the connection was parked and this
+// goroutine must stop reading.
+func (t *wsTransport) waitReadable() (parked bool, err error) {
+	t.rstate.Store(rWaiting)
+	err = t.rc.Read(t.peekFn)
+	if err == nil {
+		err = t.peekErr
+	}
+	if t.rstate.CompareAndSwap(rWaiting, rActive) {
+		return false, err
+	}
+	// The sweep's past deadline ended the wait (or raced with bytes
+	// arriving): let it finish, clear the deadline, park if still idle.
+	for t.rstate.Load() != rKicked {
+		runtime.Gosched()
+	}
+	t.rstate.Store(rActive)
+	_ = t.raw.SetReadDeadline(time.Time{})
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.resumeDeadline()
+		return false, err
+	}
+	return t.park(), nil
+}
+
+// park hands the idle connection to the server's poller; false if it
+// cannot (closing, poller unavailable) and this goroutine goes on reading.
+func (t *wsTransport) park() bool {
+	if t.closing.Load() {
+		t.resumeDeadline()
+		return false
+	}
+	if t.ph == nil {
+		p := t.sock.srv.poller()
+		if p == nil {
+			t.rc = nil // never again
+			return false
+		}
+		h, err := p.Register(t.rc, t.wake)
+		if err != nil {
+			t.rc = nil
+			return false
+		}
+		t.ph = h
+	}
+	t.rstate.Store(rParked)
+	if err := t.ph.Arm(); err != nil {
+		// The connection is closed or the poller is gone: read here and
+		// see the error.
+		return !t.rstate.CompareAndSwap(rParked, rActive)
+	}
+	// A close that found the reader still active is not missed: one of
+	// the two sees the other's write and takes the connection back.
+	if t.closing.Load() && t.rstate.CompareAndSwap(rParked, rActive) {
+		t.resumeDeadline()
+		return false
+	}
+	return true
+}
+
+// wake is the poller's callback: bytes, EOF or an error arrived.
+func (t *wsTransport) wake() {
+	if t.rstate.CompareAndSwap(rParked, rActive) {
+		t.startReader()
+	}
+}
+
+// kick ends a reader's idle wait so that it parks (the sweep); false if the
+// reader was not waiting.
+func (t *wsTransport) kick() bool {
+	if t.closing.Load() || !t.rstate.CompareAndSwap(rWaiting, rKicking) {
+		return false
+	}
+	_ = t.raw.SetReadDeadline(pastDeadline)
+	t.rstate.Store(rKicked)
+	return true
+}
+
+var pastDeadline = time.Unix(1, 0)
+
+// finish tears the connection down once its reading has ended.
+func (t *wsTransport) finish() {
+	t.finishOne.Do(func() {
+		if t.ph != nil {
+			t.ph.Close()
+		}
+		_ = t.raw.Close()
+		srv := t.sock.srv
+		srv.trackConn(t.raw, false)
+		if t.ended != nil {
+			close(t.ended)
+		}
 	})
 }
 
 // serveWS runs on the hijacked connection of an upgrade request that passed
 // verification: it completes the WebSocket handshake and then is the
-// connection's reader until it closes.
-func (s *Server) serveWS(raw net.Conn, info *wsRequest) {
-	defer raw.Close()
+// connection's reader. With parking (own: the connection outlives this
+// goroutine) it returns once the connection is idle or has ended;
+// otherwise it returns when the connection has ended.
+func (s *Server) serveWS(raw net.Conn, info *wsRequest, own bool) {
 	if !s.trackConn(raw, true) {
+		_ = raw.Close()
 		return
 	}
-	defer s.trackConn(raw, false)
+	done := func() {
+		_ = raw.Close()
+		s.trackConn(raw, false)
+	}
 	cork := wsconn.NewConn(raw)
 	// A handshake's 101 and open packet leave in one write (uncorked by
 	// writeInline below); other requests uncork right after the 101.
 	cork.Cork()
-	conn, err := wsconn.Upgrade(&s.upgrader, cork, info.header)
+	conn, br, err := wsconn.Upgrade(&s.upgrader, cork, info.header, wsReadBufferSize)
 	if info.sid != "" || info.transport != TransportWebSocket || err != nil {
 		_ = cork.Uncork()
 	}
 	if err != nil {
 		s.cfg.log.Debug("engineio: websocket handshake failed", "err", err)
+		done()
 		return
 	}
 	limit := s.cfg.maxBuffer - 1 // ws 1.1.2 rejects messages of maxPayload bytes and more
@@ -110,51 +307,68 @@ func (s *Server) serveWS(raw net.Conn, info *wsRequest) {
 		_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWriteWait))
 		return nil
 	})
-	t := &wsTransport{conn: conn, cork: cork, raw: raw, b64: info.b64, threshold: s.cfg.pmdThreshold}
+	t := &wsTransport{conn: conn, cork: cork, raw: raw, br: br, b64: info.b64, threshold: s.cfg.pmdThreshold}
+	if own && s.cfg.park {
+		if sc, ok := raw.(syscall.Conn); ok {
+			if rc, err := sc.SyscallConn(); err == nil {
+				t.rc = rc
+				t.peekFn = t.peek
+				t.prevGap = math.MaxInt64 // no messages yet: park when idle
+			}
+		}
+	}
+	if t.rc == nil {
+		t.ended = make(chan struct{})
+	}
 
 	if info.transport != TransportWebSocket {
 		// transport=polling in an upgrade request: 101, then close.
 		t.close()
 		drainUntilClosed(conn)
+		done()
 		return
 	}
 	if info.sid != "" {
 		sock := s.lookup(info.sid)
+		t.sock = sock
 		if sock == nil || !sock.tryUpgrade(t) {
 			t.close()
 			drainUntilClosed(conn)
+			done()
 			return
 		}
-		sock.readAndWait(t)
+		s.readFirst(t)
 		return
 	}
 
 	sock := s.newSession(info.req)
+	t.sock = sock
 	sock.ws = t
 	sock.enqueueLocked(s.openPacket(sock.id, false))
 	if !s.register(sock) {
 		_ = cork.Uncork()
 		t.close()
 		drainUntilClosed(conn)
+		done()
 		return
 	}
 	s.connected(sock)
 	sock.writeInline()
 	_ = cork.Uncork() // if a flusher took the queue or nothing was written
-	sock.readAndWait(t)
+	s.readFirst(t)
 }
 
-// readAndWait reads on the connection's goroutine; if the reading was
-// handed off (HandOff), it waits for the last reader, since the
-// connection is closed when this goroutine returns.
-func (s *Socket) readAndWait(t *wsTransport) {
-	if !s.readLoop(t) {
-		return
+// readFirst runs the connection's first reader on the calling goroutine;
+// without parking it waits until the connection has ended (the caller's
+// return closes it), even if the reading was handed off.
+func (s *Server) readFirst(t *wsTransport) {
+	if t.rc != nil {
+		s.trackTransport(t)
 	}
-	s.mu.Lock()
-	ch := t.readDone
-	s.mu.Unlock()
-	<-ch
+	t.sock.readLoop(t, false)
+	if t.ended != nil {
+		<-t.ended
+	}
 }
 
 // HandOff lets a WebSocket session go on reading on a new goroutine while
@@ -177,19 +391,9 @@ func (s *Socket) HandOff() bool {
 		s.mu.Unlock()
 		return false
 	}
-	if t.readDone == nil {
-		t.readDone = make(chan struct{})
-	}
 	s.mu.Unlock()
 	s.batchEnd()
-	if !s.srv.goTracked(func() {
-		if !s.readLoop(t) {
-			s.mu.Lock()
-			ch := t.readDone
-			s.mu.Unlock()
-			close(ch)
-		}
-	}) {
+	if !s.srv.goTracked(func() { s.readLoop(t, false) }) {
 		t.dstate.CompareAndSwap(next, v) // the caller's delivery goes on
 		return false
 	}
@@ -209,18 +413,45 @@ func drainUntilClosed(conn *websocket.Conn) {
 
 var readPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// readLoop reads messages until the connection ends, or returns true once
-// a delivery handed the reading to another goroutine (HandOff). Before the
-// transport is the session's (an upgrade in progress) packets drive the
-// upgrade.
-func (s *Socket) readLoop(t *wsTransport) bool {
+// readLoop reads messages until the connection ends (then it tears the
+// connection down), the connection is parked, or a delivery handed the
+// reading to another goroutine (HandOff). Before the transport is the
+// session's (an upgrade in progress) packets drive the upgrade.
+//
+// woke says the poller (or a close) started this reader: bytes are
+// expected, so it waits for them instead of parking at once.
+func (s *Socket) readLoop(t *wsTransport, woke bool) {
 	var err error
 	for {
+		if t.rc != nil && t.br.Buffered() == 0 {
+			// Between messages with nothing buffered. A connection that
+			// is not exchanging messages back to back parks at once (an
+			// idle connection then has no goroutine); a busy one waits
+			// here until the sweep finds it idle.
+			if t.prevGap > parkAfter && !woke {
+				if t.park() {
+					return
+				}
+			} else {
+				var parked bool
+				if parked, err = t.waitReadable(); parked {
+					return
+				}
+				if err != nil {
+					break
+				}
+			}
+		}
 		var mt int
 		var r io.Reader
+		woke = false
 		mt, r, err = t.conn.NextReader()
 		if err != nil {
 			break
+		}
+		if t.rc != nil {
+			now := s.srv.now()
+			t.prevGap = now - t.lastMsg.Swap(now)
 		}
 		bp := readPool.Get().(*[]byte)
 		var data []byte
@@ -248,11 +479,11 @@ func (s *Socket) readLoop(t *wsTransport) bool {
 			readPool.Put(bp)
 		}
 		if handed {
-			return true
+			return
 		}
 	}
 	s.onWSEnd(t, err)
-	return false
+	t.finish()
 }
 
 var (

@@ -148,25 +148,27 @@ const badRequest = "HTTP/1.1 400 Bad Request\r\nContent-type: text/html\r\n\r\n"
 // the request's header (copied out of fasthttp). It validates the handshake
 // like ws 1.1.2 (Upgrade: websocket, a key, version 13), answering a bad one
 // with a bare 400 and ErrBadHandshake, and otherwise writes the 101 response
-// via u and returns the gorilla connection. The caller closes conn on error.
-func Upgrade(u *websocket.Upgrader, conn net.Conn, hdr http.Header) (*websocket.Conn, error) {
+// via u and returns the gorilla connection and its read buffer, of
+// readBufferSize bytes (more than 256; u.ReadBufferSize must be 0 so that
+// gorilla uses it). The caller closes conn on error.
+func Upgrade(u *websocket.Upgrader, conn net.Conn, hdr http.Header, readBufferSize int) (*websocket.Conn, *bufio.Reader, error) {
 	if !strings.EqualFold(strings.TrimSpace(hdr.Get("Upgrade")), "websocket") ||
 		hdr.Get("Sec-Websocket-Key") == "" ||
 		strings.TrimSpace(hdr.Get("Sec-Websocket-Version")) != "13" {
 		_, _ = io.WriteString(conn, badRequest)
-		return nil, ErrBadHandshake
+		return nil, nil, ErrBadHandshake
 	}
-	w := &hijacker{conn: conn}
+	w := &hijacker{conn: conn, br: bufio.NewReaderSize(conn, max(readBufferSize, 257))}
 	r := &http.Request{Method: http.MethodGet, Header: hdr, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
 	ws, err := u.Upgrade(w, r, nil)
 	if err != nil {
 		if !w.hijacked {
 			_, _ = io.WriteString(conn, badRequest)
-			return nil, errors.Join(ErrBadHandshake, err)
+			return nil, nil, errors.Join(ErrBadHandshake, err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return ws, nil
+	return ws, w.br, nil
 }
 
 // hijacker is the http.ResponseWriter + http.Hijacker gorilla's Upgrade
@@ -174,6 +176,7 @@ func Upgrade(u *websocket.Upgrader, conn net.Conn, hdr http.Header) (*websocket.
 // its own).
 type hijacker struct {
 	conn     net.Conn
+	br       *bufio.Reader
 	h        http.Header
 	hijacked bool
 }
@@ -187,18 +190,12 @@ func (w *hijacker) Header() http.Header {
 func (w *hijacker) Write(p []byte) (int, error) { return len(p), nil }
 func (w *hijacker) WriteHeader(int)             {}
 
-var emptyReader = bufio.NewReaderSize(eofReader{}, 16)
-
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
-
 func (w *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.hijacked = true
-	// An empty reader (nothing buffered) makes gorilla allocate its own
-	// read buffer of Upgrader.ReadBufferSize on conn; the tiny writer only
-	// lends gorilla scratch space for the 101 response.
-	return w.conn, bufio.NewReadWriter(emptyReader, bufio.NewWriterSize(io.Discard, 16)), nil
+	// With Upgrader.ReadBufferSize 0 gorilla reads through br (bigger
+	// than 256 bytes); the tiny writer only lends gorilla scratch space for
+	// the 101 response.
+	return w.conn, bufio.NewReadWriter(w.br, bufio.NewWriterSize(io.Discard, 16)), nil
 }
 
 // BufferPool is a websocket.BufferPool backed by sync.Pool.

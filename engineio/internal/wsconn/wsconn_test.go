@@ -96,7 +96,7 @@ func TestUpgrade(t *testing.T) {
 				_, _ = io.Copy(io.Discard, b)
 			}()
 			u := &websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-			c, err := Upgrade(u, a, tt.hdr)
+			c, _, err := Upgrade(u, a, tt.hdr, 512)
 			got := <-out
 			if tt.ok {
 				if err != nil || c == nil || !strings.HasPrefix(got, "HTTP/1.1 101 Switching Protocols\r\n") ||
