@@ -32,6 +32,7 @@ const (
 	jobErrorPacket                // ERROR packet from the client for namespace name
 	jobAckCallback                // run ack with args
 	jobFinish                     // finish closing sock (err: error event first)
+	jobConnected                  // run the connection handlers of sock (admitted by start)
 )
 
 type job struct {
@@ -126,7 +127,27 @@ func (c *client) log() *slog.Logger { return c.srv.log }
 // start connects the client to "/" (1.7.3 connects every client to the
 // root namespace automatically).
 func (c *client) start() {
-	c.enqueueInternal(job{kind: jobConnect, nsp: c.srv.root})
+	root := c.srv.root
+	cfg := root.config()
+	if c.es == nil || len(cfg.middlewares) > 0 || c.es.Transport() != engineio.TransportWebSocket {
+		c.enqueueInternal(job{kind: jobConnect, nsp: root})
+		return
+	}
+	// A WebSocket handshake, and no middleware can refuse or delay the
+	// root namespace: admit the socket now, on the engine's handshake
+	// goroutine, so that the CONNECT reply leaves in the same write as the
+	// handshake (101 and open packet) instead of a write of its own. No
+	// user code runs here; the connection handlers run on the worker as
+	// usual, before anything the client sends.
+	s := newSocket(root, c, nil)
+	c.batch = engineio.NewBatch(c.es, batchDelay)
+	c.jobBatch.Store(c.batch)
+	ok := root.admit(c, s)
+	c.jobBatch.Store(nil)
+	c.batch.Flush()
+	if ok {
+		c.enqueueInternal(job{kind: jobConnected, sock: s, nsp: root})
+	}
 }
 
 // onMessage decodes one engine.io message (engine reader goroutine).
@@ -487,6 +508,9 @@ func (c *client) run(j *job) {
 	switch j.kind {
 	case jobConnect:
 		c.safely(func() { j.nsp.add(c, j.query) })
+	case jobConnected:
+		cfg := j.nsp.config()
+		c.safely(func() { j.nsp.connected(j.sock, cfg) })
 	case jobEvent, jobClientDisc, jobErrorPacket:
 		// The socket is looked up now, so that packets queued behind a
 		// CONNECT of their namespace find it; unknown or not (yet)

@@ -163,6 +163,14 @@ func (n *Namespace) add(c *client, query Query) {
 		c.sendError(n.name, err)
 		return
 	}
+	if n.admit(c, s) {
+		n.connected(s, cfg)
+	}
+}
+
+// admit makes s a connected member of n and sends the CONNECT reply; false
+// if the client went away meanwhile. It runs no user code.
+func (n *Namespace) admit(c *client, s *Socket) bool {
 	// A second CONNECT for the same namespace replaces the first socket
 	// (1.7.3 orphans it; here it is closed so that nothing leaks).
 	if old := c.current(n.name); old != nil && old.beginClose(ReasonClientNamespaceDisconnect) {
@@ -172,7 +180,7 @@ func (n *Namespace) add(c *client, query Query) {
 	if s.state == stateClosed {
 		// Disconnect was called during the middlewares: never connect.
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.state = stateConnected
 	s.mu.Unlock()
@@ -190,7 +198,7 @@ func (n *Namespace) add(c *client, query Query) {
 		if s.beginClose(c.closeReason()) {
 			s.finishClose()
 		}
-		return
+		return false
 	}
 	p := parser.Packet{Type: parser.Connect, Namespace: n.name}
 	_ = c.sendPacket(&p, engineio.SendOptions{})
@@ -199,6 +207,11 @@ func (n *Namespace) add(c *client, query Query) {
 			c.enqueueInternal(job{kind: jobConnect, nsp: bn})
 		}
 	}
+	return true
+}
+
+// connected runs the connection handlers of an admitted socket.
+func (n *Namespace) connected(s *Socket, cfg *nspConfig) {
 	for _, fn := range cfg.onConnect {
 		fn(s)
 	}

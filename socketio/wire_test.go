@@ -540,3 +540,83 @@ func TestWireSameBatchAsConnect(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// A WebSocket handshake to a root namespace without middleware gets the
+// 101, the open packet and the CONNECT reply in one write (the client reads
+// them in one read); the connection handlers still run before the client's
+// first event. With middleware the CONNECT waits for it (and may or may not
+// share the handshake's write).
+func TestWireWebSocketConnectInHandshakeWrite(t *testing.T) {
+	for _, mw := range []bool{false, true} {
+		name := "no middleware"
+		if mw {
+			name = "middleware"
+		}
+		t.Run(name, func(t *testing.T) {
+			order := make(chan string, 4)
+			_, addr := liveServer(t, nil, func(s *Server) {
+				if mw {
+					s.Sockets().Use(func(*Socket) error { return nil })
+				}
+				s.Sockets().OnConnection(func(so *Socket) {
+					order <- "connection"
+					so.On("e", func(*Socket, Args, AckFunc) { order <- "event" })
+				})
+			})
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			req := "GET /socket.io/?EIO=3&transport=websocket HTTP/1.1\r\nHost: " + addr +
+				"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+			if _, err := io.WriteString(c, req); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 4096)
+			n, err := c.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := buf[:n]
+			hdrEnd := bytes.Index(first, []byte("\r\n\r\n"))
+			if !bytes.HasPrefix(first, []byte("HTTP/1.1 101 ")) || hdrEnd < 0 {
+				t.Fatalf("first read %q", first)
+			}
+			frames := first[hdrEnd+4:]
+			// Server frames: FIN|text, 7-bit length (the packets are short).
+			var got []string
+			for len(frames) >= 2 {
+				l := int(frames[1])
+				if frames[0] != 0x81 || l > 125 || len(frames) < 2+l {
+					t.Fatalf("frames % x", frames)
+				}
+				got = append(got, string(frames[2:2+l]))
+				frames = frames[2+l:]
+			}
+			if len(got) == 0 || !strings.HasPrefix(got[0], "0{") {
+				t.Fatalf("frames in the first read: %q", got)
+			}
+			if !mw && (len(got) != 2 || got[1] != "40") {
+				t.Fatalf("frames in the first read: %q", got)
+			}
+			if mw && len(got) == 1 {
+				n, err := c.Read(buf)
+				if err != nil || !bytes.Equal(buf[:n], []byte("\x81\x0240")) {
+					t.Fatalf("CONNECT reply % x, %v", buf[:n], err)
+				}
+			}
+			// The client's event (masked text frame 42["e"]) runs after
+			// the connection handler.
+			payload := []byte(`42["e"]`)
+			frame := []byte{0x81, 0x80 | byte(len(payload)), 0, 0, 0, 0}
+			if _, err := c.Write(append(frame, payload...)); err != nil {
+				t.Fatal(err)
+			}
+			if a, b := wait(t, order), wait(t, order); a != "connection" || b != "event" {
+				t.Fatalf("order %s, %s", a, b)
+			}
+		})
+	}
+}
