@@ -261,9 +261,12 @@ func (s *Server) closeHTTPConns() {
 	}
 }
 
-// ListenAndServe listens on the TCP address addr and calls Serve.
+// ListenAndServe listens on the TCP address addr and calls Serve. Accepted
+// connections have no TCP keepalive (as on Node): the heartbeat finds dead
+// peers.
 func (s *Server) ListenAndServe(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,11 @@ func run() error {
 	if port == "" {
 		port = "0"
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	// No TCP keepalive, as Node's server: engine.io's heartbeat finds dead
+	// peers, and the keepalive options cost four system calls per accepted
+	// connection.
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort("127.0.0.1", port))
 	if err != nil {
 		return err
 	}
