@@ -214,10 +214,10 @@ func TestHandshake(t *testing.T) {
 		ts := start(t, nil, nil)
 		ts.do("GET", "EIO=3&transport=polling&b64=1&a=b&c=d", map[string]string{"X-Custom": "v", "Origin": "http://o"}, nil)
 		req := ts.sock("connection").Request()
-		if req.Query.Get("a") != "b" || req.Query.Get("c") != "d" || req.Query.Get("EIO") != "3" || req.Query.Get("transport") != "polling" {
-			t.Errorf("query %v", req.Query)
+		if req.Query().Get("a") != "b" || req.Query().Get("c") != "d" || req.Query().Get("EIO") != "3" || req.Query().Get("transport") != "polling" {
+			t.Errorf("query %v", req.Query())
 		}
-		if req.Header.Get("X-Custom") != "v" || !req.XDomain || req.Method != "GET" || !strings.HasPrefix(req.URL, "/engine.io/?EIO=3") {
+		if req.Header().Get("X-Custom") != "v" || req.GetHeader("x-custom") != "v" || !req.XDomain || req.Method != "GET" || !strings.HasPrefix(req.URL, "/engine.io/?EIO=3") {
 			t.Errorf("request %+v", req)
 		}
 	})
@@ -307,7 +307,7 @@ func TestAllowRequest(t *testing.T) {
 			if r.status != 400 || string(r.body) != tt.body {
 				t.Errorf("got %d %q, want 400 %q", r.status, r.body, tt.body)
 			}
-			if seen == nil || seen.Header.Get("Origin") != "http://evil" {
+			if seen == nil || seen.Header().Get("Origin") != "http://evil" {
 				t.Errorf("AllowRequest saw %+v", seen)
 			}
 			got := rawHTTP(t, ts.addr, "GET /engine.io/?EIO=3&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")

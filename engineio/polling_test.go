@@ -228,8 +228,8 @@ func TestPollingMethodsAndHeaders(t *testing.T) {
 	t.Run("EIO-HDR-02 handshake headers visible", func(t *testing.T) {
 		ts.do("GET", "EIO=3&transport=polling&b64=1", map[string]string{"X-Custom-Header-For-My-Project": "my-secret-access-token", "Cookie": "user_session=NI2JlCKF90aE0sJZD9ZzujtdsUqNYSBYxzlTsvdSUe35ZzdtVRGqYFr0kdGxbfc5gUOkR9RGp20GVKza; path=/; expires=Tue, 07-Apr-2015 18:18:08 GMT; secure; HttpOnly"}, nil)
 		req := ts.sock("connection").Request()
-		if req.Header.Get("X-Custom-Header-For-My-Project") != "my-secret-access-token" || !strings.Contains(req.Header.Get("Cookie"), "user_session=NI2J") {
-			t.Errorf("headers %v", req.Header)
+		if req.Header().Get("X-Custom-Header-For-My-Project") != "my-secret-access-token" || !strings.Contains(req.Header().Get("Cookie"), "user_session=NI2J") {
+			t.Errorf("headers %v", req.Header())
 		}
 	})
 	_ = s

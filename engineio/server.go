@@ -24,40 +24,6 @@ import (
 	"github.com/fastsio/fastsio/engineio/packet"
 )
 
-// Request is the handshake request of a session, copied out of fasthttp's
-// RequestCtx (which must not be kept). Treat it as read-only.
-type Request struct {
-	Method     string
-	URL        string      // request URI as received: path and query
-	Query      url.Values  // parsed query
-	Header     http.Header // all request headers, canonical keys
-	RemoteAddr string      // "ip:port" of the peer
-	Secure     bool        // TLS
-	XDomain    bool        // an Origin header is present
-	Time       time.Time   // when the handshake arrived
-}
-
-func newRequest(ctx *fasthttp.RequestCtx) *Request {
-	r := &Request{
-		Method:     string(ctx.Method()),
-		URL:        string(ctx.RequestURI()),
-		Query:      url.Values{},
-		Header:     http.Header{},
-		RemoteAddr: ctx.RemoteAddr().String(),
-		Secure:     ctx.IsTLS(),
-		Time:       ctx.Time(),
-	}
-	for k, v := range ctx.QueryArgs().All() {
-		key := string(k)
-		r.Query[key] = append(r.Query[key], string(v))
-	}
-	for k, v := range ctx.Request.Header.All() {
-		r.Header.Add(string(k), string(v))
-	}
-	r.XDomain = r.Header.Get("Origin") != ""
-	return r
-}
-
 // Server is an engine.io 1.8.3-compatible server. Its methods are safe for
 // concurrent use; OnConnection must be set before serving.
 type Server struct {
@@ -66,6 +32,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	epoch    time.Time
 	onConn   atomic.Pointer[func(*Socket)]
+	hb       heartbeats // every session's ping timeout
 
 	mu       sync.Mutex
 	sessions map[string]*Socket

@@ -78,7 +78,7 @@ type Socket struct {
 	closeAfterDrain bool
 	closeDiscard    bool
 
-	pingTimer    *time.Timer
+	hbIdx        int // ping timeout: position + 1 in srv.hb's heap, 0 = none (under srv.hb.mu)
 	upgradeTimer *time.Timer
 	noopTimer    *time.Timer
 	closeTimer   *time.Timer
@@ -380,7 +380,8 @@ func (s *Socket) finishLocked(reason string) {
 	}
 	s.state = stateClosed
 	s.reason = reason
-	for _, t := range []*time.Timer{s.pingTimer, s.upgradeTimer, s.noopTimer, s.closeTimer} {
+	s.srv.hb.remove(s)
+	for _, t := range []*time.Timer{s.upgradeTimer, s.noopTimer, s.closeTimer} {
 		if t != nil {
 			t.Stop()
 		}
@@ -505,15 +506,20 @@ func (s *Socket) parseError() {
 func (s *Socket) startPingTimer() {
 	s.mu.Lock()
 	if s.state != stateClosed {
-		s.pingTimer = time.AfterFunc(s.srv.cfg.pingInterval+s.srv.cfg.pingTimeout, s.onPingTimer)
+		s.srv.hb.schedule(s, s.srv.now()+int64(s.srv.cfg.pingInterval+s.srv.cfg.pingTimeout))
 	}
 	s.mu.Unlock()
 }
 
 // onPingTimer closes the session if nothing arrived for
 // pingInterval+pingTimeout; packets only record their arrival time, the
-// timer re-arms itself for the remainder.
-func (s *Socket) onPingTimer() {
+// deadline moves to the last arrival + that limit. srv.hb calls it for the
+// sessions whose deadline passed, one after the other, so a close (which
+// writes a close frame and runs OnClose) goes to a goroutine of its own,
+// as with a timer per session.
+func (s *Socket) onPingTimer() { s.checkPing(true) }
+
+func (s *Socket) checkPing(async bool) {
 	s.mu.Lock()
 	if s.state == stateClosed {
 		s.mu.Unlock()
@@ -522,8 +528,13 @@ func (s *Socket) onPingTimer() {
 	limit := s.srv.cfg.pingInterval + s.srv.cfg.pingTimeout
 	idle := time.Duration(s.srv.now() - s.lastRecv.Load())
 	if idle < limit {
-		s.pingTimer.Reset(limit - idle)
+		s.srv.hb.schedule(s, s.lastRecv.Load()+int64(limit))
 		s.mu.Unlock()
+		return
+	}
+	if async {
+		s.mu.Unlock()
+		go s.checkPing(false)
 		return
 	}
 	s.finishLocked(ReasonPingTimeout)

@@ -247,7 +247,7 @@ func TestUpgradeWhileMessagesFlow(t *testing.T) {
 			t.Fatalf("client->server message %d = %q", j, m)
 		}
 	}
-	if q := s.Request().Query.Get("transport"); q != "polling" {
+	if q := s.Request().Query().Get("transport"); q != "polling" {
 		t.Errorf("handshake query transport %q", q)
 	}
 }

@@ -292,7 +292,7 @@ func TestWebSocketHandshakeRequest(t *testing.T) {
 	ts := start(t, nil, nil)
 	ts.dialWS("EIO=3&transport=websocket&a=b", map[string][]string{"X-Custom-Header-For-My-Project": {"my-secret-access-token"}})
 	req := ts.sock("connection").Request()
-	if req.Header.Get("X-Custom-Header-For-My-Project") != "my-secret-access-token" || req.Query.Get("a") != "b" {
+	if req.Header().Get("X-Custom-Header-For-My-Project") != "my-secret-access-token" || req.Query().Get("a") != "b" {
 		t.Errorf("request %+v", req)
 	}
 }

@@ -68,7 +68,8 @@ func NewMemoryAdapter(nsp *Namespace) Adapter {
 type sidRooms struct {
 	seq   uint64   // first-join order
 	own   uint64   // join sequence of the room named after the socket id; 0 = not in it
-	rooms []string // join order
+	ownAt int      // with own: the own-id room's index in join order among rooms
+	rooms []string // join order, without the own-id room
 }
 
 // memoryAdapter keeps every socket's own-id room implicitly (sidRooms.own)
@@ -95,7 +96,7 @@ func (a *memoryAdapter) Add(id, room string) error {
 	if room == id {
 		if sr.own == 0 {
 			sr.own = a.seq
-			sr.rooms = append(sr.rooms, room)
+			sr.ownAt = len(sr.rooms)
 		}
 		return nil
 	}
@@ -119,12 +120,15 @@ func (a *memoryAdapter) Del(id, room string) error {
 		if sr != nil {
 			sr.own = 0
 		}
-	} else {
-		a.delLocked(id, room)
+		return nil
 	}
+	a.delLocked(id, room)
 	if sr != nil {
 		if i := slices.Index(sr.rooms, room); i >= 0 {
 			sr.rooms = slices.Delete(sr.rooms, i, i+1)
+			if i < sr.ownAt {
+				sr.ownAt--
+			}
 		}
 	}
 	return nil
@@ -147,9 +151,7 @@ func (a *memoryAdapter) DelAll(id string) error {
 		return nil
 	}
 	for _, r := range sr.rooms {
-		if r != id {
-			a.delLocked(id, r)
-		}
+		a.delLocked(id, r)
 	}
 	delete(a.sids, id)
 	return nil
@@ -169,10 +171,16 @@ func (a *memoryAdapter) members(room string, fn func(id string, seq uint64)) {
 func (a *memoryAdapter) SocketRooms(id string) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	if sr := a.sids[id]; sr != nil {
-		return slices.Clone(sr.rooms)
+	sr := a.sids[id]
+	if sr == nil {
+		return nil
 	}
-	return nil
+	out := make([]string, 0, len(sr.rooms)+1) // non-nil: id is known
+	out = append(out, sr.rooms...)
+	if sr.own != 0 {
+		out = slices.Insert(out, sr.ownAt, id)
+	}
+	return out
 }
 
 type member struct {

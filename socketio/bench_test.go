@@ -46,7 +46,7 @@ func benchClients(b *testing.B, s *Server, n int) []*benchConn {
 	conns := make([]*benchConn, n)
 	for i := range conns {
 		bc := &benchConn{id: "b" + strconv.Itoa(i)}
-		bc.c = newClient(s, bc, &connInfo{})
+		bc.c = newClient(s, bc, nil)
 		bc.c.start()
 		conns[i] = bc
 	}

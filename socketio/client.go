@@ -55,10 +55,9 @@ type job struct {
 // an idle client costs no goroutine.
 type client struct {
 	srv  *Server
-	conn engineConn
-	id   string
-	info *connInfo
-	dec  *parser.Decoder // reader goroutine only
+	conn engineConn        // conn.ID() is the session id
+	req  *engineio.Request // handshake request; nil with fakes in unit tests
+	dec  *parser.Decoder   // reader goroutine only; made by the first message
 
 	// batchAware is set when the engine reports the end of each read batch
 	// (a POST payload, a WebSocket message; engineio's OnBatchEnd): then
@@ -71,7 +70,7 @@ type client struct {
 
 	mu         sync.Mutex
 	space      sync.Cond // signalled when the queue shrinks or the client closes
-	nsps       map[string]*Socket
+	nsps       []*Socket // the connected socket of each namespace (few: a slice)
 	all        []*Socket // registered sockets not yet finished, connection order
 	connectBuf []string
 	closed     bool   // engine session closed
@@ -114,9 +113,8 @@ func (c *client) flushBatch() {
 	}
 }
 
-func newClient(srv *Server, conn engineConn, info *connInfo) *client {
-	dec, _ := parser.NewDecoder(nil) // nil options cannot fail
-	c := &client{srv: srv, conn: conn, id: conn.ID(), info: info, dec: dec, nsps: make(map[string]*Socket, 1)}
+func newClient(srv *Server, conn engineConn, req *engineio.Request) *client {
+	c := &client{srv: srv, conn: conn, req: req}
 	c.space.L = &c.mu
 	c.es, _ = conn.(*engineio.Socket)
 	return c
@@ -164,12 +162,17 @@ func (c *client) onMessage(data []byte, binary bool) {
 		c.clientError(fmt.Errorf("socketio: engine.io message without data"))
 		return
 	}
+	if c.dec == nil {
+		// Made on demand: an idle client (the server sends its "40") may
+		// never send a packet.
+		c.dec, _ = parser.NewDecoder(nil) // nil options cannot fail
+	}
 	p, ok, err := c.dec.Add(data, binary)
 	if err != nil {
 		if parser.IsFatal(err) {
 			c.clientError(err)
 		} else {
-			c.log().Debug("socketio: undecodable packet dropped", "sid", c.id, "err", err)
+			c.log().Debug("socketio: undecodable packet dropped", "sid", c.conn.ID(), "err", err)
 		}
 		return
 	}
@@ -211,7 +214,7 @@ func (c *client) onConnectPacket(raw string) {
 		return
 	}
 	c.mu.Lock()
-	if name != "/" && c.nsps["/"] == nil {
+	if name != "/" && c.nspLocked("/") < 0 {
 		// The root socket is not connected (yet): 1.7.3 buffers the name
 		// and forgets the query. Bounded like the job queue.
 		if len(c.connectBuf) < c.srv.opts.MaxPendingPackets {
@@ -251,7 +254,7 @@ func (c *client) clientError(err error) {
 	c.detached = true
 	socks := slices.Clone(c.all)
 	c.mu.Unlock()
-	c.log().Debug("socketio: client error", "sid", c.id, "err", err)
+	c.log().Debug("socketio: client error", "sid", c.conn.ID(), "err", err)
 	cerr := &ClientError{Err: err}
 	for _, s := range socks {
 		if s.beginClose(ReasonClientError) {
@@ -316,7 +319,11 @@ func (c *client) register(s *Socket) ([]string, bool) {
 	if c.closed || c.detached {
 		return nil, false
 	}
-	c.nsps[s.nsp.name] = s
+	if i := c.nspLocked(s.nsp.name); i >= 0 {
+		c.nsps[i] = s
+	} else {
+		c.nsps = append(c.nsps, s)
+	}
 	c.all = append(c.all, s)
 	if s.nsp.name != "/" {
 		return nil, true
@@ -329,7 +336,20 @@ func (c *client) register(s *Socket) ([]string, bool) {
 func (c *client) current(name string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.nsps[name]
+	if i := c.nspLocked(name); i >= 0 {
+		return c.nsps[i]
+	}
+	return nil
+}
+
+// nspLocked returns the index in nsps of namespace name's socket, or -1.
+func (c *client) nspLocked(name string) int {
+	for i, s := range c.nsps {
+		if s.nsp.name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 func (c *client) gone() bool {
@@ -340,8 +360,8 @@ func (c *client) gone() bool {
 
 func (c *client) removeSocket(s *Socket) {
 	c.mu.Lock()
-	if c.nsps[s.nsp.name] == s {
-		delete(c.nsps, s.nsp.name)
+	if i := c.nspLocked(s.nsp.name); i >= 0 && c.nsps[i] == s {
+		c.nsps = slices.Delete(c.nsps, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -543,7 +563,7 @@ func (c *client) run(j *job) {
 func (c *client) safely(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.log().Error("socketio: panic in handler", "sid", c.id, "panic", r, "stack", string(debug.Stack()))
+			c.log().Error("socketio: panic in handler", "sid", c.conn.ID(), "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
 	fn()

@@ -33,43 +33,25 @@ func (h *Handshake) TimeString() string {
 	return h.Time.UTC().Format("Mon Jan 02 2006 15:04:05 GMT-0700") + " (Coordinated Universal Time)"
 }
 
-// connInfo is the per-connection part of a handshake, captured once.
-type connInfo struct {
-	header   http.Header
-	address  string
-	xdomain  bool
-	secure   bool
-	url      string
-	urlQuery Query
-}
-
-func newConnInfo(r *engineio.Request) *connInfo {
-	if r == nil {
-		return &connInfo{}
+// newHandshake builds a socket's handshake from the engine.io request (nil
+// with the fake sessions of unit tests). Sockets build it on first use
+// (Socket.Handshake) rather than at connect: an idle connection then keeps
+// only the compact engineio.Request, not parsed header and query maps.
+func newHandshake(r *engineio.Request, created time.Time, nspQuery Query) *Handshake {
+	h := &Handshake{Time: created}
+	var urlQuery Query
+	if r != nil {
+		h.Header = r.Header()
+		h.Address = nodeAddress(r.RemoteAddr)
+		h.XDomain = r.XDomain
+		h.Secure = r.Secure
+		h.URL = r.URL
+		if _, q, ok := strings.Cut(r.URL, "?"); ok {
+			urlQuery = parseQuery(q)
+		}
 	}
-	ci := &connInfo{
-		header:  r.Header,
-		address: nodeAddress(r.RemoteAddr),
-		xdomain: r.XDomain,
-		secure:  r.Secure,
-		url:     r.URL,
-	}
-	if _, q, ok := strings.Cut(r.URL, "?"); ok {
-		ci.urlQuery = parseQuery(q)
-	}
-	return ci
-}
-
-func (ci *connInfo) handshake(nspQuery Query) *Handshake {
-	return &Handshake{
-		Header:  ci.header,
-		Time:    time.Now(),
-		Address: ci.address,
-		XDomain: ci.xdomain,
-		Secure:  ci.secure,
-		URL:     ci.url,
-		Query:   mergeQuery(nspQuery, ci.urlQuery),
-	}
+	h.Query = mergeQuery(nspQuery, urlQuery)
+	return h
 }
 
 // nodeAddress converts "127.0.0.1:5678" to Node's dual-stack form

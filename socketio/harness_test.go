@@ -250,8 +250,8 @@ func (ts *testServer) open(url string) *fakeConn {
 	f := &fakeConn{id: fmt.Sprintf("sid%d", ts.n), transport: "polling", out: make(chan sent, 100000)}
 	ts.conns = append(ts.conns, f)
 	ts.mu.Unlock()
-	r := &engineio.Request{URL: url, Header: map[string][]string{"User-Agent": {"test"}}, RemoteAddr: "127.0.0.1:4242"}
-	f.c = newClient(ts.Server, f, newConnInfo(r))
+	r := &engineio.Request{URL: url, RawHeader: "User-Agent: test\r\n", RemoteAddr: "127.0.0.1:4242"}
+	f.c = newClient(ts.Server, f, r)
 	f.c.start()
 	return f
 }

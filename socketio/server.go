@@ -91,9 +91,9 @@ func NewServer(opts *Options) (*Server, error) {
 var errOrigin = errors.New("socketio: origin not allowed")
 
 func (s *Server) checkRequest(r *engineio.Request) error {
-	origin := r.Header.Get("Origin")
+	origin := r.GetHeader("Origin")
 	if origin == "" {
-		origin = r.Header.Get("Referer")
+		origin = r.GetHeader("Referer")
 	}
 	if s.opts.originAllowed(origin) {
 		return nil
@@ -136,7 +136,7 @@ func (s *Server) namespace(name string) *Namespace {
 }
 
 func (s *Server) onConnection(es *engineio.Socket) {
-	c := newClient(s, es, newConnInfo(es.Request()))
+	c := newClient(s, es, es.Request())
 	es.OnMessage(c.onMessage)
 	es.OnClose(c.onClose)
 	// Read-batch boundaries emulate 1.7.3's "next tick" (see client.batchAware).

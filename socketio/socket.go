@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/fastsio/fastsio/engineio"
 	parser "github.com/fastsio/fastsio/socketio-parser"
@@ -76,15 +77,19 @@ type Socket struct {
 	id     string
 	nsp    *Namespace
 	client *client
-	hs     *Handshake
 
-	gone     chan struct{} // closed when the socket or its connection closes
-	goneOnce sync.Once
+	// The handshake is built on first use from the client's request and
+	// the creation time (see newHandshake), or at once when the CONNECT
+	// packet had a query.
+	hs      atomic.Pointer[Handshake]
+	created int64 // UnixNano
 
 	mu          sync.Mutex
 	state       socketState
-	closeReason string
+	abandoned   bool // the socket or its connection closed
 	finished    bool
+	gone        chan struct{} // made on demand (goneChan), closed when abandoned
+	closeReason string
 	rooms       []string
 	acks        map[uint64]ackEntry
 	handlers    map[string]EventHandler
@@ -96,11 +101,15 @@ type Socket struct {
 }
 
 func newSocket(n *Namespace, c *client, query Query) *Socket {
-	id := c.id
+	id := c.conn.ID()
 	if n.name != "/" {
-		id = n.name + "#" + c.id
+		id = n.name + "#" + id
 	}
-	return &Socket{id: id, nsp: n, client: c, hs: c.info.handshake(query), gone: make(chan struct{})}
+	s := &Socket{id: id, nsp: n, client: c, created: time.Now().UnixNano()}
+	if len(query) > 0 {
+		s.hs.Store(newHandshake(c.req, time.Unix(0, s.created), query))
+	}
+	return s
 }
 
 // ID is the socket id: the engine.io session id on "/", "<nsp>#<sid>" on
@@ -109,13 +118,23 @@ func (s *Socket) ID() string { return s.id }
 
 // SessionID is the engine.io session id shared by all namespaces of the
 // client (what socket.io-client 1.7.3 shows as its socket.id).
-func (s *Socket) SessionID() string { return s.client.id }
+func (s *Socket) SessionID() string { return s.client.conn.ID() }
 
 // Namespace returns the socket's namespace.
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
-// Handshake returns the handshake data (read-only).
-func (s *Socket) Handshake() *Handshake { return s.hs }
+// Handshake returns the handshake data (read-only; every call returns the
+// same value).
+func (s *Socket) Handshake() *Handshake {
+	if h := s.hs.Load(); h != nil {
+		return h
+	}
+	h := newHandshake(s.client.req, time.Unix(0, s.created), nil)
+	if !s.hs.CompareAndSwap(nil, h) {
+		h = s.hs.Load()
+	}
+	return h
+}
 
 // Transport returns the engine.io transport in use ("polling"/"websocket").
 func (s *Socket) Transport() string { return s.client.conn.Transport() }
@@ -403,7 +422,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	case <-ctx.Done():
 		e.s.dropAck(id)
 		return Args{}, ctx.Err()
-	case <-e.s.gone:
+	case <-e.s.goneChan():
 		// An answer may have raced the close; prefer it.
 		select {
 		case a := <-ent.ch:
@@ -573,8 +592,27 @@ func (s *Socket) emitError(err error) {
 func (s *Socket) abandon() {
 	s.mu.Lock()
 	s.acks = nil
+	if !s.abandoned {
+		s.abandoned = true
+		if s.gone != nil {
+			close(s.gone)
+		}
+	}
 	s.mu.Unlock()
-	s.goneOnce.Do(func() { close(s.gone) })
+}
+
+// goneChan returns a channel closed when the socket is abandoned. It is
+// made on first use: most sockets never wait for an ack.
+func (s *Socket) goneChan() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone == nil {
+		s.gone = make(chan struct{})
+		if s.abandoned {
+			close(s.gone)
+		}
+	}
+	return s.gone
 }
 
 // beginClose is the synchronous half of 1.7.3's Socket#onclose: the
