@@ -86,6 +86,7 @@ type wsTransport struct {
 	rc        syscall.RawConn
 	peekFn    func(uintptr) bool
 	peekErr   error           // set by peekFn (reader only)
+	waited    bool            // peekFn saw EAGAIN and RawConn.Read waited (reader only)
 	ph        *netpoll.Handle // reader only, once parked
 	rstate    atomic.Int32
 	lastMsg   atomic.Int64  // server clock of the last message read
@@ -154,18 +155,32 @@ func (t *wsTransport) resumeDeadline() {
 }
 
 // peek reports whether the connection has a byte (or EOF, or an error) to
-// read without consuming it; false asks RawConn.Read to wait.
+// read without consuming it; false asks RawConn.Read to wait for the
+// socket to become readable, after which the next call says yes without
+// a system call (the reader's own read then finds the bytes, or blocks if
+// the wake-up was spurious): a message costs the same two calls as a
+// plain blocking read, the EAGAIN and the read.
 func (t *wsTransport) peek(fd uintptr) bool {
+	if t.waited {
+		t.waited = false
+		return true
+	}
 	var b [1]byte
-	_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1, syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
-	if errno == syscall.EAGAIN || errno == syscall.EINTR {
-		return false
+	for {
+		_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1, syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		switch errno {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			t.waited = true
+			return false
+		case 0:
+			t.peekErr = nil
+		default:
+			t.peekErr = errno
+		}
+		return true
 	}
-	t.peekErr = nil
-	if errno != 0 {
-		t.peekErr = errno
-	}
-	return true
 }
 
 // waitReadable waits (on the reader goroutine) until the connection has
@@ -173,6 +188,7 @@ func (t *wsTransport) peek(fd uintptr) bool {
 // goroutine must stop reading.
 func (t *wsTransport) waitReadable() (parked bool, err error) {
 	t.rstate.Store(rWaiting)
+	t.waited, t.peekErr = false, nil
 	err = t.rc.Read(t.peekFn)
 	if err == nil {
 		err = t.peekErr
