@@ -406,23 +406,33 @@ func (s *Server) sweepIdle() {
 // goTracked runs f on a new goroutine that Close waits for; false if the
 // server is closed and has nothing left to wait for.
 func (s *Server) goTracked(f func()) bool {
-	s.mu.Lock()
-	if s.closed && s.active == 0 && s.live == 0 && len(s.conns) == 0 {
-		s.mu.Unlock()
+	if !s.addActive() {
 		return false
 	}
-	s.active++
-	s.mu.Unlock()
 	go func() {
-		defer func() {
-			s.mu.Lock()
-			s.active--
-			s.checkDoneLocked()
-			s.mu.Unlock()
-		}()
+		defer s.doneActive()
 		f()
 	}()
 	return true
+}
+
+// addActive counts a goroutine Close must wait for; false if the server is
+// closed and has nothing left to wait for. doneActive ends it.
+func (s *Server) addActive() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed && s.active == 0 && s.live == 0 && len(s.conns) == 0 {
+		return false
+	}
+	s.active++
+	return true
+}
+
+func (s *Server) doneActive() {
+	s.mu.Lock()
+	s.active--
+	s.checkDoneLocked()
+	s.mu.Unlock()
 }
 
 // trackConn registers (add) or forgets a hijacked connection.

@@ -138,12 +138,18 @@ func (t *wsTransport) unpark() {
 // startReader runs the reader on a new goroutine; the caller owns the
 // reading (rActive).
 func (t *wsTransport) startReader() {
-	s := t.sock
-	if !s.srv.goTracked(func() { s.readLoop(t, true) }) {
+	if !t.sock.srv.addActive() {
 		// Only when the server has nothing left to wait for, which a
 		// tracked connection rules out; tear down rather than leak.
 		t.finish()
+		return
 	}
+	go t.readTracked() // a method value: no closure to allocate per wake-up
+}
+
+func (t *wsTransport) readTracked() {
+	defer t.sock.srv.doneActive()
+	t.sock.readLoop(t, true)
 }
 
 // resumeDeadline restores the close wait's deadline after the sweep or a

@@ -32,9 +32,23 @@ type Handle struct {
 	rc    syscall.RawConn
 	ready func()
 
-	mu     sync.Mutex // guards added and closed
+	mu     sync.Mutex // guards everything below
 	added  bool       // the descriptor is in the epoll set
 	closed bool
+	// Arguments and result of the epoll_ctl call run by ctl inside
+	// RawConn.Control: kept here so that arming allocates nothing.
+	op   int
+	ev   syscall.EpollEvent
+	cerr error
+	ctl  func(fd uintptr)
+}
+
+func (h *Handle) control(fd uintptr) {
+	var ev *syscall.EpollEvent
+	if h.op != syscall.EPOLL_CTL_DEL {
+		ev = &h.ev
+	}
+	h.cerr = syscall.EpollCtl(h.p.epfd, h.op, int(fd), ev)
 }
 
 const wakeID = 0
@@ -119,6 +133,9 @@ func (p *Poller) Register(rc syscall.RawConn, ready func()) (*Handle, error) {
 		return nil, ErrClosed
 	}
 	h := &Handle{p: p, id: p.next, rc: rc, ready: ready}
+	h.ctl = h.control
+	h.ev.Events = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
+	setID(&h.ev, h.id)
 	p.next++
 	p.regs[h.id] = h
 	return h, nil
@@ -132,20 +149,15 @@ func (h *Handle) Arm() error {
 	if h.closed {
 		return ErrClosed
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT}
-	setID(&ev, h.id)
-	op := syscall.EPOLL_CTL_MOD
+	h.op = syscall.EPOLL_CTL_MOD
 	if !h.added {
-		op = syscall.EPOLL_CTL_ADD
+		h.op = syscall.EPOLL_CTL_ADD
 	}
-	var cerr error
 	// Control holds the descriptor open: it cannot be closed and its
 	// number reused while epoll_ctl runs.
-	err := h.rc.Control(func(fd uintptr) {
-		cerr = syscall.EpollCtl(h.p.epfd, op, int(fd), &ev)
-	})
+	err := h.rc.Control(h.ctl)
 	if err == nil {
-		err = cerr
+		err = h.cerr
 	}
 	if err != nil {
 		return fmt.Errorf("netpoll: arm: %w", err)
@@ -162,9 +174,8 @@ func (h *Handle) Close() {
 	if !h.closed {
 		h.closed = true
 		if h.added {
-			_ = h.rc.Control(func(fd uintptr) {
-				_ = syscall.EpollCtl(h.p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
-			})
+			h.op = syscall.EPOLL_CTL_DEL
+			_ = h.rc.Control(h.ctl)
 		}
 	}
 	h.mu.Unlock()

@@ -191,3 +191,37 @@ func TestStaleHandle(t *testing.T) {
 	waitReady(t, fresh)
 	notReady(t, stale)
 }
+
+// BenchmarkArm re-arms an idle connection: the cost of parking it again.
+func BenchmarkArm(b *testing.B) {
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	rc, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := p.Register(rc, func() {})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := h.Arm(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
