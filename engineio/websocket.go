@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/fasthttp/websocket"
 
@@ -171,9 +170,8 @@ func (t *wsTransport) peek(fd uintptr) bool {
 		t.waited = false
 		return true
 	}
-	var b [1]byte
 	for {
-		_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1, syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		errno := peekFD(fd)
 		switch errno {
 		case syscall.EINTR:
 			continue
@@ -330,7 +328,7 @@ func (s *Server) serveWS(raw net.Conn, info *wsRequest, own bool) {
 		return nil
 	})
 	t := &wsTransport{conn: conn, cork: cork, raw: raw, br: br, b64: info.b64, threshold: s.cfg.pmdThreshold}
-	if own && s.cfg.park {
+	if own && s.cfg.park && canPark {
 		if sc, ok := raw.(syscall.Conn); ok {
 			if rc, err := sc.SyscallConn(); err == nil {
 				t.rc = rc
