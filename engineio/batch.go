@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -10,20 +11,33 @@ import (
 // session during a unit of work leave in one write: a broadcast handler
 // that emits ten messages to ten thousand sessions costs one write per
 // session instead of up to ten. Flush writes the owner's queue on the
-// calling goroutine and starts one writer per other session; a Batch not
+// calling goroutine and starts one writer per other session. A Batch not
 // flushed within its maxDelay flushes itself, so a holder that blocks
-// cannot hold messages back for long. Sends to polling sessions and sends
-// to a session whose writer already runs are not deferred. A Batch is
-// safe for concurrent use and reusable after Flush.
+// cannot hold messages back for long; while Sends keep coming it waits
+// another maxDelay, up to batchMaxHold times maxDelay in all (a handler
+// that is still emitting is not blocked, and writing each session's
+// messages at once costs one write instead of several). A session holding
+// batchHoldBytes or more is written at once. Sends to polling sessions and
+// sends to a session whose writer already runs are not deferred. A Batch
+// is safe for concurrent use and reusable after Flush.
 type Batch struct {
 	owner    *Socket
 	maxDelay time.Duration
+	sends    atomic.Uint64 // Sends made with the batch
 
 	mu    sync.Mutex
 	socks []*Socket // sessions holding writes for this batch
 	timer *time.Timer
 	armed bool
+	live  atomic.Bool // armed, readable without mu
+	since time.Time   // when armed
+	seen  uint64      // sends when armed or last extended
 }
+
+const (
+	batchMaxHold   = 10
+	batchHoldBytes = 64 << 10
+)
 
 // NewBatch returns a Batch whose Flush writes owner's queue itself (owner
 // may be nil). maxDelay bounds how long a write is held (at least 1 ms).
@@ -42,6 +56,9 @@ func (b *Batch) holdLocked(s *Socket) {
 	b.socks = append(b.socks, s)
 	if !b.armed {
 		b.armed = true
+		b.live.Store(true)
+		b.since = time.Now()
+		b.seen = b.sends.Load()
 		if b.timer == nil {
 			b.timer = time.AfterFunc(b.maxDelay, b.expire)
 		} else {
@@ -51,18 +68,38 @@ func (b *Batch) holdLocked(s *Socket) {
 	b.mu.Unlock()
 }
 
-func (b *Batch) expire() { b.flush(false) }
+// expire flushes the batch unless Sends arrived since it was armed or last
+// extended and it has not held writes for batchMaxHold*maxDelay yet.
+func (b *Batch) expire() {
+	b.mu.Lock()
+	if b.armed {
+		if n := b.sends.Load(); n != b.seen && time.Since(b.since) < batchMaxHold*b.maxDelay {
+			b.seen = n
+			b.timer.Reset(b.maxDelay)
+			b.mu.Unlock()
+			return
+		}
+	}
+	b.mu.Unlock()
+	b.flush(false)
+}
 
 // Flush writes what the batch holds: the owner's queue on the calling
 // goroutine, every other session's by its own writer goroutine.
 func (b *Batch) Flush() { b.flush(true) }
 
 func (b *Batch) flush(inline bool) {
+	if !b.live.Load() {
+		// Nothing held (the common case at the end of a job); a hold made
+		// earlier by this goroutine is visible here.
+		return
+	}
 	b.mu.Lock()
 	socks := b.socks
 	b.socks = nil
 	if b.armed {
 		b.armed = false
+		b.live.Store(false)
 		b.timer.Stop()
 	}
 	b.mu.Unlock()

@@ -52,7 +52,11 @@
 // writer goroutine. On WebSocket, a flusher goroutine is started when the
 // queue becomes non-empty and no flusher runs; it writes everything queued
 // (one frame per packet, corked into one write system call per batch), loops
-// while more arrives, and exits when the queue is empty. A Send with
+// while more arrives, and exits when the queue is empty. Frames of messages
+// that are not compressed are built by the engine and copied once into the
+// cork buffer; the WebSocket library writes only compressed messages and
+// control frames (each control frame whole, under the cork's lock, so the
+// two never interleave; no data frame follows a close frame). A Send with
 // SendOptions.Batch on an idle WebSocket only queues and records the
 // session in the Batch (Socket.mu guards the session's batch pointer, the
 // Batch's own mutex its list; the Socket's lock may be held while taking
@@ -60,17 +64,34 @@
 // session's queue on the calling goroutine (one batch; more goes to a
 // flusher) and starts a flusher for every other session, so many messages
 // queued during one unit of work leave in one write per session. A Batch
-// not flushed within its delay flushes itself from a time.AfterFunc timer.
-// An idle WebSocket session has exactly one goroutine: its reader, which
-// is the hijacked connection's goroutine and ends when the connection
-// closes (after our close frame the peer gets 2 s to answer). HandOff,
-// called during a delivery, starts a new reader goroutine (counted by the
-// Server) and ends the delivery early; the old goroutine stops reading when
-// its OnMessage call returns — if it is the connection's goroutine it then
-// waits for the last reader, which closes a channel when the connection
-// ends. Timers (heartbeat, upgrade,
-// 100 ms upgrade noop, 30 s polling close) are time.AfterFunc timers and run
-// only while they fire. A second lock, the delivery lock, is held while
+// not flushed within its delay flushes itself from a time.AfterFunc timer,
+// unless Sends with it keep coming (then it waits another delay, 20 delays
+// at most); a session holding 64 KiB is written at once.
+// A WebSocket has at most one reader goroutine at a time, and an idle one
+// has none. On Serve's server (or one prepared by ConfigureServer), on
+// Linux, a reader with nothing to read parks the connection on the
+// Server's poller (one epoll instance and one goroutine, started on first
+// use and ended by Close) and ends; the poller starts a new reader when
+// bytes, EOF or an error arrive. A connection whose last two messages came
+// less than a second apart keeps its reader waiting instead, until a sweep
+// (a time.AfterFunc timer, every second while there are connections) finds
+// it idle for a second and ends its wait with a past read deadline. An
+// atomic state (active, waiting, kicked, parked), changed only by CAS,
+// decides who owns the reading in every race (poller, sweep, close,
+// shutdown); the reader that sees the connection end tears it down. A
+// close frame we send takes a parked connection back so that a reader
+// waits up to 2 s for the peer's answer. Through Server.Handler on another
+// fasthttp.Server (which closes a hijacked connection when its handler
+// returns) the hijack handler's goroutine stays the reader for the
+// connection's lifetime. A peer that sends WebSocket pings keeps its reader
+// (gorilla answers them inside its read). HandOff, called during a
+// delivery, starts a new reader goroutine (counted by the Server) and ends
+// the delivery early; the old goroutine stops reading when its OnMessage
+// call returns. The ping timeouts of all sessions share one time.AfterFunc timer
+// armed for the earliest deadline (a heap under its own lock, taken after a
+// Socket's lock, never before); the other timers (upgrade, 100 ms upgrade
+// noop, 30 s polling close) are per-session time.AfterFunc timers. Both
+// run only while they fire. A second lock, the delivery lock, is held while
 // messages are handed to OnMessage (by the WebSocket reader or a POST
 // handler) and while OnClose runs: handlers of one Socket never run
 // concurrently, OnClose runs exactly once after the last OnMessage, and a
@@ -83,9 +104,12 @@
 // buffer or the POST body): copy it to keep it. Send keeps the Data slices
 // of its messages until they are written and never modifies them, so one
 // encoded message may be shared by many sockets; the []Message slice itself
-// is copied and may be reused at once. Read buffers (1 KiB WebSocket
+// is copied and may be reused at once. Read buffers (512-byte WebSocket
 // buffered reader per connection; pooled message buffers), write buffers
-// (pooled, taken per batch) and payload buffers are pooled.
+// (pooled, taken per batch) and payload buffers are pooled. A session keeps
+// its handshake Request for its lifetime in compact form (URL, address and
+// raw header lines in one string); Request.Header and Request.Query parse
+// on each call and return maps the caller owns.
 //
 // # Limits and defaults
 //
@@ -102,14 +126,14 @@
 // MaxRequestBodySize applies first.
 //
 // Measured on the development machine (2 vCPU, Go 1.26): an idle WebSocket
-// session costs one goroutine and about 8–9 KB of Go heap and stacks on a
-// server run by Serve or prepared by ConfigureServer (≈10 KB of RSS in a
-// fresh process; BenchmarkIdleWebSocket: 2000 connections opened by a
-// separate process, metrics heap-B/conn, rss-B/conn, goroutines/conn — RSS
-// is only meaningful with -benchtime=1x). Through Handler on an unprepared
-// fasthttp.Server it is 12–15 KB: fasthttp closes a hijacked connection
-// when its hijack handler returns, so that handler's goroutine stays the
-// reader and keeps fasthttp's request context alive. Send on a busy session
+// session costs no goroutine and about 3 KB of Go heap on a server run by
+// Serve or prepared by ConfigureServer (≈4 KB of RSS in a fresh process;
+// BenchmarkIdleWebSocket: 2000 connections opened by a separate process,
+// metrics heap-B/conn, rss-B/conn, goroutines/conn — RSS is only meaningful
+// with -benchtime=1x). Through Handler on an unprepared fasthttp.Server it
+// is 12–15 KB and one goroutine: fasthttp closes a hijacked connection when
+// its hijack handler returns, so that handler's goroutine stays the reader
+// and keeps fasthttp's request context alive. Send on a busy session
 // queues without allocating (BenchmarkSendQueue, ~25–45 ns); a WebSocket
 // message echo round trip over loopback takes ~25 µs
 // (BenchmarkWebSocketEcho), a polling POST+GET round trip ~80–100 µs

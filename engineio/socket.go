@@ -206,8 +206,14 @@ func (s *Socket) Send(msgs []Message, opts SendOptions) error {
 			s.flushLocked()
 		}
 	}
-	if b := opts.Batch; b != nil && s.batch == nil && s.ws != nil && !s.ws.flushing {
-		b.holdLocked(s)
+	if b := opts.Batch; b != nil {
+		b.sends.Add(1)
+		if s.batch == nil && s.ws != nil && !s.ws.flushing {
+			b.holdLocked(s)
+		}
+	}
+	if s.batch != nil && s.queueBytes >= batchHoldBytes {
+		s.batch = nil // enough for a big write; the batch's Flush skips it
 	}
 	s.flushLocked()
 	s.unlock()

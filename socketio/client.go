@@ -426,7 +426,7 @@ func (c *client) enqueue(j job) {
 		if len(c.queue) > 0 || (c.closed && !c.finalized) {
 			// Jobs queued meanwhile (or the close) go to a worker.
 			c.srv.workers.add()
-			go c.work()
+			c.srv.runners.start(c)
 		} else {
 			c.running = false
 		}
@@ -471,7 +471,7 @@ func (c *client) kickLocked() {
 	}
 	c.running = true
 	c.srv.workers.add()
-	go c.work()
+	c.srv.runners.start(c)
 }
 
 // work runs queued jobs in order, then finalizes a closed client.

@@ -36,6 +36,7 @@ type Server struct {
 	root *Namespace
 
 	workers workerGroup // client handler goroutines
+	runners runners     // parked worker goroutines (runners.go)
 
 	// jobs counts the handler jobs running now; while one runs,
 	// broadcasts hold their WebSocket writes in bcast, flushed when a job
@@ -311,6 +312,7 @@ func (s *Server) Close(ctx context.Context) error {
 	if werr := s.workers.wait(ctx); werr != nil && err == nil {
 		err = werr
 	}
+	s.runners.close()
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -32,9 +33,16 @@ type Conn struct {
 	corked bool
 	buf    *[]byte
 	err    error // sticky write error
+	// closeSent: a close frame went out, WriteFrame refuses data frames.
+	// inLib: the library is writing a message frame (its payload chunks
+	// are not inspected for close frames).
+	closeSent bool
+	inLib     bool
+	deflate   bool // set by Upgrade: see Deflate
 
-	dl    sync.Mutex // guards final; not held during writes
-	final time.Time  // set by Expire: no write deadline may be later
+	dl    sync.Mutex  // guards final; not held during writes
+	final time.Time   // set by Expire: no write deadline may be later
+	dlSet atomic.Bool // a write deadline other than Expire's may be set
 }
 
 // Expire makes a write in progress and every later one fail at t: a
@@ -55,6 +63,7 @@ func (c *Conn) Expire(t time.Time) {
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.dl.Lock()
 	defer c.dl.Unlock()
+	c.dlSet.Store(!t.IsZero())
 	if !c.final.IsZero() && (t.IsZero() || t.After(c.final)) {
 		t = c.final
 	}
@@ -80,6 +89,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return 0, c.err
+	}
+	if !c.inLib && isCloseFrame(p) {
+		c.closeSent = true
 	}
 	if !c.corked {
 		n, err := c.Conn.Write(p)
@@ -167,6 +179,9 @@ func Upgrade(u *websocket.Upgrader, conn net.Conn, hdr http.Header, readBufferSi
 			return nil, nil, errors.Join(ErrBadHandshake, err)
 		}
 		return nil, nil, err
+	}
+	if c, ok := conn.(*Conn); ok {
+		c.deflate = u.EnableCompression && offersDeflate(hdr)
 	}
 	return ws, w.br, nil
 }
