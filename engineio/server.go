@@ -153,8 +153,9 @@ func (s *Server) Serve(ln net.Listener) error {
 // ConfigureServer prepares fs, before it serves, to carry the engine.io
 // endpoint the way Serve does, next to the application's own handler:
 // requests under Path go to the engine, everything else to fs.Handler as
-// before (nil: 404). It sets KeepHijackedConns (a WebSocket then costs half
-// the memory of one served through Handler) and StreamRequestBody (so a
+// before (nil: 404). It sets KeepHijackedConns (an idle WebSocket then
+// needs no goroutine and costs a quarter of the memory of one served
+// through Handler) and StreamRequestBody (so a
 // POST above the engine's limit closes the session as in 1.8.3 instead of
 // being refused with 413). The application's handler still sees fully read
 // bodies: a streamed one is read for it up to fs.MaxRequestBodySize, and a

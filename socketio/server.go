@@ -150,8 +150,8 @@ func (s *Server) onConnection(es *engineio.Socket) {
 // and the engine.io endpoint; other URLs go to Options.Fallback, or get
 // engine.io's answer (404) without one. Serve is preferable when the
 // server has the port to itself: its fasthttp.Server is set up by
-// engineio.ConfigureServer (half the memory per WebSocket, 1.8.3's
-// handling of oversized POSTs).
+// engineio.ConfigureServer (idle WebSockets need no goroutine and a
+// quarter of the memory; 1.8.3's handling of oversized POSTs).
 func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 	if s.serveClientFile(ctx) {
 		return
