@@ -65,7 +65,7 @@
 // flusher) and starts a flusher for every other session, so many messages
 // queued during one unit of work leave in one write per session. A Batch
 // not flushed within its delay flushes itself from a time.AfterFunc timer,
-// unless Sends with it keep coming (then it waits another delay, 20 delays
+// unless Sends with it keep coming (then it waits another delay, 10 delays
 // at most); a session holding 64 KiB is written at once.
 // A WebSocket has at most one reader goroutine at a time, and an idle one
 // has none. On Serve's server (or one prepared by ConfigureServer), on

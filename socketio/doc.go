@@ -69,7 +69,7 @@
 // emits of one handler leave in one write per session. A handler that
 // blocks holds its writes at most 1 ms (5 ms for broadcasts, or until
 // another job ends) after its last emit; one that keeps emitting, at most
-// 20 ms (100 ms), and a session with 64 KiB held is written at once.
+// 10 ms (50 ms), and a session with 64 KiB held is written at once.
 // EmitWithAck flushes before it waits. Broadcasts made while no job runs
 // are written at once.
 //
