@@ -475,6 +475,13 @@ func (s *Socket) handlePacket(p packet.Packet) {
 			return
 		}
 		s.enqueueLocked(packet.Packet{Type: packet.Pong})
+		if t := s.ws; t != nil && !t.flushing && s.batch == nil {
+			// The WebSocket reader writes the pong itself (no writer
+			// goroutine per heartbeat).
+			s.unlock()
+			s.writeInline()
+			return
+		}
 		s.flushLocked()
 		s.unlock()
 	case packet.Message:
