@@ -81,6 +81,9 @@ func run() error {
 		return err
 	}
 	opts.Origins = os.Getenv("ORIGINS") // 1.7.3 `origins` string; "" = "*:*"
+	// INLINE_HANDLERS=1 turns on socketio.Options.InlineHandlers (for
+	// benchmarks of the opt-in mode).
+	opts.InlineHandlers = os.Getenv("INLINE_HANDLERS") == "1"
 	srv, err := socketio.NewServer(&opts)
 	if err != nil {
 		return err
