@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/fasthttp/websocket"
 )
 
 // MaxMessage is the default limit on one received message.
@@ -37,7 +34,8 @@ type Config struct {
 	SourceAddrs int
 	// HandshakeTimeout bounds dial + open packet + CONNECT; default 10s.
 	HandshakeTimeout time.Duration
-	// ReadBufferSize of a websocket connection; default 2048.
+	// ReadBufferSize of a websocket connection; default 2048, at least 256.
+	// The server's upgrade response headers must fit in it.
 	ReadBufferSize int
 	// MaxMessage is the receive limit; default MaxMessage.
 	MaxMessage int
@@ -47,7 +45,9 @@ type Config struct {
 type Dialer struct {
 	cfg     Config
 	wsURL   string
-	ws      websocket.Dialer
+	addr    string // host:port to dial
+	reqHead []byte // upgrade request up to the Sec-WebSocket-Key value
+	reqTail []byte // the rest of the upgrade request after the key
 	sources []*net.TCPAddr
 	next    atomic.Uint32
 	conn    []byte // pre-encoded CONNECT for a non-root namespace
@@ -70,6 +70,9 @@ func NewDialer(cfg Config) (*Dialer, error) {
 	if cfg.ReadBufferSize <= 0 {
 		cfg.ReadBufferSize = 2048
 	}
+	if cfg.ReadBufferSize < 256 {
+		cfg.ReadBufferSize = 256
+	}
 	if cfg.MaxMessage <= 0 {
 		cfg.MaxMessage = MaxMessage
 	}
@@ -91,16 +94,12 @@ func NewDialer(cfg Config) (*Dialer, error) {
 		q += "&" + cfg.Query
 	}
 	d := &Dialer{cfg: cfg, wsURL: u.Scheme + "://" + u.Host + cfg.Path + "?" + q}
-	d.sources = sourceAddrs(cfg.SourceAddrs)
-	d.ws = websocket.Dialer{
-		HandshakeTimeout: cfg.HandshakeTimeout,
-		ReadBufferSize:   cfg.ReadBufferSize,
-		WriteBufferSize:  4096,
-		// Writes are short and bursty; a shared pool keeps idle
-		// connections from pinning a write buffer each.
-		WriteBufferPool: &sync.Pool{},
-		NetDialContext:  d.dialTCP,
+	d.addr = u.Host
+	if u.Port() == "" {
+		d.addr = net.JoinHostPort(u.Hostname(), "80")
 	}
+	d.reqHead, d.reqTail = upgradeRequest(u.Host, cfg.Path+"?"+q)
+	d.sources = sourceAddrs(cfg.SourceAddrs)
 	if cfg.Namespace != "/" {
 		d.conn = AppendConnect(nil, cfg.Namespace)
 	}
@@ -124,71 +123,106 @@ func sourceAddrs(n int) []*net.TCPAddr {
 	return out
 }
 
-func (d *Dialer) dialTCP(ctx context.Context, network, addr string) (net.Conn, error) {
-	nd := net.Dialer{Control: bindNoPort}
+func (d *Dialer) dialTCP(ctx context.Context, deadline time.Time) (net.Conn, error) {
+	// KeepAlive -1: no SO_KEEPALIVE and its three interval options, which
+	// saves four setsockopt calls per connect; loopback peers do not vanish.
+	nd := net.Dialer{Control: bindNoPort, Deadline: deadline, KeepAlive: -1}
 	if len(d.sources) > 0 {
 		nd.LocalAddr = d.sources[int(d.next.Add(1))%len(d.sources)]
 	}
-	return nd.DialContext(ctx, network, addr)
+	return nd.DialContext(ctx, "tcp", d.addr)
 }
 
 // WSConn is one engine.io session over websocket, connected to a namespace.
 type WSConn struct {
 	Open Open
-	c    *websocket.Conn
+	c    net.Conn
 	nsp  string
 	wmu  sync.Mutex
-	buf  []byte
-	max  int
+	r    frameReader
 }
 
 // Dial opens a websocket session: TCP + upgrade, the open packet, and the
-// socket.io CONNECT of the configured namespace.
+// socket.io CONNECT of the configured namespace. The whole handshake is
+// bounded by HandshakeTimeout and ends early when ctx is done.
 func (d *Dialer) Dial(ctx context.Context) (*WSConn, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.cfg.HandshakeTimeout)
-	defer cancel()
-	c, resp, err := d.ws.DialContext(ctx, d.wsURL, nil)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
+	deadline := time.Now().Add(d.cfg.HandshakeTimeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
 	}
+	c, err := d.dialTCP(ctx, deadline)
 	if err != nil {
 		return nil, fmt.Errorf("sioclient: dial %s: %w", d.wsURL, err)
 	}
-	w := &WSConn{c: c, nsp: d.cfg.Namespace, max: d.cfg.MaxMessage}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetReadDeadline(dl)
+	w := &WSConn{c: c, nsp: d.cfg.Namespace}
+	w.r.init(c, d.cfg.ReadBufferSize, d.cfg.MaxMessage)
+	_ = c.SetDeadline(deadline)
+	// A cancelled ctx expires the deadline, which ends a blocked read or
+	// write; cheaper than a context with its own timer per connection.
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+	}
+	err = d.handshake(w)
+	if stop != nil && !stop() && err == nil {
+		err = fmt.Errorf("sioclient: dial %s: %w", d.wsURL, ctx.Err())
+	}
+	if err != nil {
+		c.Close()
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%w)", err, cerr)
+		}
+		return nil, err
+	}
+	_ = c.SetDeadline(time.Time{})
+	return w, nil
+}
+
+// handshake runs the upgrade, reads the open packet and waits for the
+// namespace's CONNECT.
+func (d *Dialer) handshake(w *WSConn) error {
+	if err := d.upgrade(w); err != nil {
+		return fmt.Errorf("sioclient: dial %s: %w", d.wsURL, err)
 	}
 	pkt, err := w.Read()
 	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("sioclient: reading open packet: %w", err)
+		return fmt.Errorf("sioclient: reading open packet: %w", err)
 	}
 	if w.Open, err = ParseOpen(pkt); err != nil {
-		c.Close()
-		return nil, err
+		return err
 	}
 	if d.conn != nil {
 		if err := w.Write(d.conn); err != nil {
-			c.Close()
-			return nil, err
+			return err
 		}
 	}
 	for {
 		pkt, err := w.Read()
 		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("sioclient: waiting for CONNECT of %s: %w", w.nsp, err)
+			return fmt.Errorf("sioclient: waiting for CONNECT of %s: %w", w.nsp, err)
 		}
 		if IsConnect(pkt, w.nsp) {
-			break
+			return nil
 		}
 		if len(pkt) >= 2 && pkt[0] == EngineMessage && pkt[1] == SIOError {
-			c.Close()
-			return nil, fmt.Errorf("%w: namespace %s refused: %q", ErrProtocol, w.nsp, clip(pkt))
+			return fmt.Errorf("%w: namespace %s refused: %q", ErrProtocol, w.nsp, clip(pkt))
 		}
 	}
-	_ = c.SetReadDeadline(time.Time{})
-	return w, nil
+}
+
+// upgrade writes the upgrade request and checks the response; bytes the
+// server sent after the response headers stay in w.r's buffer.
+func (d *Dialer) upgrade(w *WSConn) error {
+	var key [keyLen]byte
+	newKey(&key)
+	buf := w.r.buf[:0]
+	buf = append(buf, d.reqHead...)
+	buf = append(buf, key[:]...)
+	buf = append(buf, d.reqTail...)
+	if _, err := w.c.Write(buf); err != nil {
+		return err
+	}
+	return w.r.readUpgradeResponse(&key)
 }
 
 // Namespace returns the namespace this connection joined.
@@ -197,9 +231,17 @@ func (w *WSConn) Namespace() string { return w.nsp }
 // Write sends one engine.io text packet (one websocket text frame). Safe
 // to call concurrently with other writes and with Read.
 func (w *WSConn) Write(pkt []byte) error {
+	return w.writeFrame(opText, pkt)
+}
+
+func (w *WSConn) writeFrame(op byte, payload []byte) error {
+	bp := getWriteBuf()
+	b := appendFrame((*bp)[:0], op, payload)
 	w.wmu.Lock()
-	err := w.c.WriteMessage(websocket.TextMessage, pkt)
+	_, err := w.c.Write(b)
 	w.wmu.Unlock()
+	*bp = b
+	putWriteBuf(bp)
 	return err
 }
 
@@ -211,43 +253,42 @@ func (w *WSConn) Ping() error { return w.Write(pingPkt) }
 // ErrTooLarge is returned by Read for a message above the size limit.
 var ErrTooLarge = errors.New("sioclient: message too large")
 
-// Read returns the next message. Binary frames are returned as they are
-// (type byte + data). The slice is valid until the next Read.
+// Read returns the next text or binary message. Binary frames are returned
+// as they are (type byte + data). The slice is valid until the next Read.
+// A websocket ping is answered with a pong; a close frame ends in an error.
 func (w *WSConn) Read() ([]byte, error) {
-	_, r, err := w.c.NextReader()
-	if err != nil {
-		return nil, err
-	}
-	b := w.buf[:0]
 	for {
-		if len(b) == cap(b) {
-			if cap(b) >= w.max {
-				return nil, ErrTooLarge
-			}
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			break
-		}
+		op, msg, err := w.r.next()
 		if err != nil {
 			return nil, err
 		}
+		switch op {
+		case opText, opBinary:
+			return msg, nil
+		case opPing:
+			// Best effort, as a browser would; a failed pong shows up as a
+			// failed read or write later.
+			_ = w.writeFrame(opPong, msg)
+		case opClose:
+			code, reason := parseClose(msg)
+			_ = w.writeFrame(opClose, msg[:min(len(msg), 2)])
+			return nil, &CloseError{Code: code, Reason: reason}
+		}
+		// pong: nothing to do
 	}
-	w.buf = b
-	return b, nil
 }
 
 // SetReadDeadline bounds the next Reads.
 func (w *WSConn) SetReadDeadline(t time.Time) error { return w.c.SetReadDeadline(t) }
 
-// Close sends a websocket close frame (best effort, bounded) and closes the
-// TCP connection. It may be called from any goroutine; a concurrent Read
-// then fails.
+var closeNormal = []byte{0x03, 0xe8} // 1000
+
+// Close sends a websocket close frame (best effort, bounded to one second)
+// and closes the TCP connection. It may be called from any goroutine; a
+// concurrent Read then fails.
 func (w *WSConn) Close() error {
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-	_ = w.c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+	_ = w.c.SetWriteDeadline(time.Now().Add(time.Second))
+	_ = w.writeFrame(opClose, closeNormal)
 	return w.c.Close()
 }
 
