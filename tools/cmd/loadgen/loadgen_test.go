@@ -6,47 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fastsio/fastsio/tools/internal/leakcheck"
 	"github.com/fastsio/fastsio/tools/internal/sioclient/bareserver"
 	"github.com/valyala/fasthttp"
 )
 
-// TestMain fails the package when goroutines outlive the tests (servers
-// not shut down, connections not closed).
-func TestMain(m *testing.M) {
-	before := goroutines()
-	code := m.Run()
-	if code == 0 {
-		deadline := time.Now().Add(10 * time.Second)
-		for len(goroutines()) > len(before) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if after := goroutines(); len(after) > len(before) {
-			fmt.Fprintf(os.Stderr, "goroutine leak: %d before, %d after:\n%s\n", len(before), len(after), strings.Join(after, "\n\n"))
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// goroutines returns the stacks of live goroutines, minus fasthttp's
-// process-wide Date-header ticker (started once, never stopped).
-func goroutines() []string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if !strings.Contains(g, "fasthttp.updateServerDate") {
-			out = append(out, g)
-		}
-	}
-	return out
-}
+// TestMain fails the package when goroutines outlive the tests.
+func TestMain(m *testing.M) { leakcheck.Main(m, 10*time.Second) }
 
 func TestHistQuantiles(t *testing.T) {
 	var h hist

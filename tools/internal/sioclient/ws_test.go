@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,39 +19,12 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
+
+	"github.com/fastsio/fastsio/tools/internal/leakcheck"
 )
 
 // TestMain fails the package when goroutines outlive the tests.
-func TestMain(m *testing.M) {
-	before := goroutines()
-	code := m.Run()
-	if code == 0 {
-		deadline := time.Now().Add(5 * time.Second)
-		for len(goroutines()) > len(before) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if after := goroutines(); len(after) > len(before) {
-			fmt.Fprintf(os.Stderr, "goroutine leak: %d before, %d after:\n%s\n", len(before), len(after), strings.Join(after, "\n\n"))
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// goroutines returns the stacks of live goroutines, minus fasthttp's
-// process-wide Date-header ticker and the signal loop the fuzzing engine
-// starts (both started once, never stopped).
-func goroutines() []string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if !strings.Contains(g, "fasthttp.updateServerDate") && !strings.Contains(g, "os/signal.signal_recv") {
-			out = append(out, g)
-		}
-	}
-	return out
-}
+func TestMain(m *testing.M) { leakcheck.Main(m, 5*time.Second) }
 
 // srvFrame encodes one unmasked server frame with the given first byte.
 func srvFrame(b0 byte, payload []byte) []byte {
