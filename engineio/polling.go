@@ -296,7 +296,7 @@ func (s *Server) pollPOST(ctx *fasthttp.RequestCtx, sock *Socket) {
 			sock.clientClose()
 			return nil
 		}
-		sock.handlePacket(pk)
+		sock.handlePacket(pk, sock.srv.now())
 		return nil
 	}
 	sock.beginDeliver()

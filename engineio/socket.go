@@ -456,15 +456,15 @@ func (s *Socket) endDeliver() {
 	s.maybeFireClose()
 }
 
-// handlePacket applies one received packet (engine.io socket.onPacket).
-// The caller holds dmu.
-func (s *Socket) handlePacket(p packet.Packet) {
+// handlePacket applies one received packet (engine.io socket.onPacket)
+// that arrived at now (server clock). The caller holds dmu.
+func (s *Socket) handlePacket(p packet.Packet, now int64) {
 	s.mu.Lock()
 	if s.state != stateOpen || s.closeFired.Load() {
 		s.mu.Unlock()
 		return
 	}
-	s.lastRecv.Store(s.srv.now())
+	s.lastRecv.Store(now)
 	switch p.Type {
 	case packet.Ping:
 		if max := s.srv.cfg.maxSendQueue; max > 0 && s.queueBytes+1 > max {

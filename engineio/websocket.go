@@ -469,8 +469,8 @@ func (s *Socket) readLoop(t *wsTransport, woke bool) {
 		if err != nil {
 			break
 		}
+		now := s.srv.now() // the message's arrival, for parking and the heartbeat
 		if t.rc != nil {
-			now := s.srv.now()
 			t.prevGap = now - t.lastMsg.Swap(now)
 		}
 		bp := readPool.Get().(*[]byte)
@@ -493,7 +493,7 @@ func (s *Socket) readLoop(t *wsTransport, woke bool) {
 		} else {
 			p, perr = packet.DecodeBinary(data)
 		}
-		handed := s.onWSPacket(t, p, perr)
+		handed := s.onWSPacket(t, p, perr, now)
 		if cap(data) <= 64<<10 {
 			*bp = data[:0]
 			readPool.Put(bp)
@@ -535,7 +535,7 @@ func readAll(r io.Reader, b []byte, max int64) ([]byte, error) {
 
 // onWSPacket handles one received packet; true if the delivery handed the
 // reading over (HandOff).
-func (s *Socket) onWSPacket(t *wsTransport, p packet.Packet, perr error) bool {
+func (s *Socket) onWSPacket(t *wsTransport, p packet.Packet, perr error, now int64) bool {
 	s.mu.Lock()
 	if s.upg == t {
 		s.upgradePacketLocked(t, p, perr)
@@ -552,7 +552,7 @@ func (s *Socket) onWSPacket(t *wsTransport, p packet.Packet, perr error) bool {
 	if perr != nil {
 		s.parseError()
 	} else {
-		s.handlePacket(p)
+		s.handlePacket(p, now)
 	}
 	if !t.dstate.CompareAndSwap(v, v&^1) {
 		return true // HandOff ended this delivery
