@@ -18,16 +18,11 @@ func runChurn(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
-	ctl, err := d.Dial(ctx)
-	if err != nil {
-		return fmt.Errorf("control connection: %w", err)
-	}
-	defer ctl.Abort()
-	sc := &statsClient{w: ctl}
-	base, err := sc.stats()
+	sc, base, err := openControl(ctx, d)
 	if err != nil {
 		return err
 	}
+	defer sc.w.Abort()
 	var cycles, failures atomic.Int64
 	var firstErr atomic.Pointer[error]
 	end := time.Now().Add(o.duration)

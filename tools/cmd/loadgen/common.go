@@ -78,6 +78,21 @@ func dialMany(ctx context.Context, d *sioclient.Dialer, n, conc int, keep func(i
 
 // statsClient asks the contract's `stats` event over a dedicated
 // connection that nobody else reads.
+// openControl dials the control connection the server's stats are sampled
+// over and takes the baseline sample; the caller aborts sc.w.
+func openControl(ctx context.Context, d *sioclient.Dialer) (sc *statsClient, base map[string]float64, err error) {
+	ctl, err := d.Dial(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("control connection: %w", err)
+	}
+	sc = &statsClient{w: ctl}
+	if base, err = sc.stats(); err != nil {
+		ctl.Abort()
+		return nil, nil, err
+	}
+	return sc, base, nil
+}
+
 type statsClient struct {
 	w   *sioclient.WSConn
 	id  uint64

@@ -23,19 +23,14 @@ func runConnect(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
-	ctl, err := d.Dial(ctx)
-	if err != nil {
-		return fmt.Errorf("control connection: %w", err)
-	}
-	defer ctl.Abort()
-	sc := &statsClient{w: ctl}
-	base, err := sc.stats()
+	sc, base, err := openControl(ctx, d)
 	if err != nil {
 		return err
 	}
-	hb := sioclient.NewHeartbeat(ctl.Open.PingInterval)
+	defer sc.w.Abort()
+	hb := sioclient.NewHeartbeat(sc.w.Open.PingInterval)
 	defer hb.Close()
-	hb.Add(ctl)
+	hb.Add(sc.w)
 
 	r := newResult(o, "connect", "steps="+ints(o.ns))
 	var holder connectHolder
